@@ -1,0 +1,30 @@
+from django.contrib.auth.decorators import login_required
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from oscar.core.application import OscarConfig
+
+
+class LoyaltyConfig(OscarConfig):
+    """The storefront side of oscar_loyalty: shopper pages, signal receivers, offers.
+
+    Mount it with ``path("loyalty/", apps.get_app_config("oscar_loyalty").urls)`` and list it
+    above ``oscar.config.Shop`` in ``INSTALLED_APPS`` so its template overrides win.
+    """
+
+    name = "oscar_loyalty"
+    label = "oscar_loyalty"
+    verbose_name = _("Loyalty")
+    namespace = "oscar_loyalty"
+    hidable_feature_name = "loyalty"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the system checks)
+
+    def get_urls(self):
+        from . import views
+
+        urls = [
+            path("account/", login_required(views.RewardsView.as_view()), name="account"),
+        ]
+        return self.post_process_urls(urls)

@@ -1,0 +1,17 @@
+"""The loyalty entry for ``OSCAR_DASHBOARD_NAVIGATION``.
+
+Settings import this module, so it may import nothing but ``gettext_lazy``::
+
+    from oscar_loyalty.dashboard.nav import LOYALTY_NAVIGATION
+    OSCAR_DASHBOARD_NAVIGATION = [*OSCAR_DASHBOARD_NAVIGATION, LOYALTY_NAVIGATION]
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+LOYALTY_NAVIGATION = {
+    "label": _("Loyalty"),
+    "icon": "fas fa-gift",
+    "children": [
+        {"label": _("Overview"), "url_name": "oscar_loyalty_dashboard:loyalty-index"},
+    ],
+}

@@ -1,0 +1,14 @@
+"""The sandbox owns the Celery app; oscar_loyalty only declares shared tasks.
+
+Tasks run eagerly (in-process) unless ``CELERY_BROKER_URL`` is set in the environment.
+"""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sandbox.settings")
+
+app = Celery("sandbox")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,24 @@
+"""Test settings: the sandbox shop, fast hashing, in-memory email, eager Celery.
+
+``DATABASE_URL`` selects the database (SQLite in memory when unset), e.g.
+``DATABASE_URL=postgres://postgres@127.0.0.1:5432/test pytest``.
+"""
+
+import os
+
+import dj_database_url
+
+from sandbox.settings import *  # noqa: F403
+
+DATABASES = {
+    "default": dj_database_url.parse(os.environ.get("DATABASE_URL", "sqlite://:memory:"))
+}
+DATABASES["default"]["ATOMIC_REQUESTS"] = True
+DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME") or None}
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+DEBUG = False
+LOGGING = {"version": 1, "disable_existing_loggers": False}
