@@ -1,5 +1,5 @@
-from django.views.generic import TemplateView
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
 from oscar.core.loading import get_class
 
 PageTitleMixin = get_class("customer.mixins", "PageTitleMixin")

@@ -6,7 +6,8 @@ from oscar.core.application import OscarDashboardConfig
 class LoyaltyDashboardConfig(OscarDashboardConfig):
     """The loyalty section of Oscar's dashboard (staff only; URL names prefixed ``loyalty-``).
 
-    Mount it with ``path("dashboard/loyalty/", apps.get_app_config("oscar_loyalty_dashboard").urls)``.
+    Mount it with ``path("dashboard/loyalty/", apps.get_app_config(label).urls)`` where the
+    label is ``oscar_loyalty_dashboard``.
     """
 
     name = "oscar_loyalty.dashboard"
