@@ -136,8 +136,16 @@ STATIC_ROOT = BASE_DIR / "static_collected"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = BASE_DIR / "media"
 
-HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}}
-HAYSTACK_SIGNAL_PROCESSOR = "haystack.signals.BaseSignalProcessor"
+# Oscar 4 browses the catalogue through Haystack; Whoosh is pure Python and needs no server.
+HAYSTACK_CONNECTIONS = {
+    "default": {
+        "ENGINE": "haystack.backends.whoosh_backend.WhooshEngine",
+        "PATH": os.environ.get("HAYSTACK_WHOOSH_PATH", str(BASE_DIR / "whoosh_index")),
+        "INCLUDE_SPELLING": False,
+    }
+}
+# The demo data loader rebuilds the index in one pass; shop edits update it as they happen.
+HAYSTACK_SIGNAL_PROCESSOR = "haystack.signals.RealtimeSignalProcessor"
 THUMBNAIL_DEBUG = False
 
 EMAIL_BACKEND = os.environ.get(

@@ -48,7 +48,18 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server):
+def search_index():
+    """An empty catalogue search index: Oscar's browse pages read Haystack, not the database."""
+    from haystack import connections
+
+    backend = connections["default"].get_backend()
+    backend.clear()
+    yield backend
+    backend.clear()
+
+
+@pytest.fixture
+def page(browser, live_server, search_index):
     """A fresh browser context (own cookies) pointed at the live test server."""
     context = browser.new_context(base_url=live_server.url, locale="en-GB")
     context.set_default_timeout(15_000)

@@ -5,6 +5,7 @@
 """
 
 import os
+import tempfile
 
 import dj_database_url
 
@@ -20,3 +21,6 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 DEBUG = False
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+
+# Each test run indexes into its own throwaway Whoosh folder.
+HAYSTACK_CONNECTIONS["default"]["PATH"] = tempfile.mkdtemp(prefix="loyalty-whoosh-")  # noqa: F405

@@ -1,0 +1,174 @@
+"""``manage.py loyalty_load_demo_data``: fill the sandbox shop with real purchase history.
+
+Thin on purpose: reading and cleaning live in ``oscar_loyalty.demo.online_retail``, writing in
+``oscar_loyalty.demo.loader``; this module parses options, draws progress and prints the result.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from oscar_loyalty.demo.loader import ADMIN, CUSTOMER_PASSWORD, SHOPPER, LoadStats, load_demo_data
+from oscar_loyalty.demo.online_retail import DemoDataError, load_dataset, sample_customers
+
+DEFAULT_CUSTOMERS = 400
+DEFAULT_SEED = 2011
+
+
+def _plain(text: str) -> str:
+    return text
+
+
+class ProgressBar:
+    """One redrawn line per stage, e.g. ``orders     [######    ]  60%  22,000/37,000 lines``.
+
+    Redrawn only when the percentage changes, so a non-terminal (a CI log) gets ~100 updates per
+    stage rather than one per batch. tqdm would do, but is not worth a dependency.
+    """
+
+    WIDTH = 30
+
+    def __init__(self, stream: OutputWrapper, enabled: bool) -> None:
+        self.stream = stream
+        self.enabled = enabled
+        self.stage: str | None = None
+        self.drawn: tuple[str, int] | None = None
+
+    def update(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if stage != self.stage:
+            self.finish()
+            self.stage = stage
+        fraction = min(done / total, 1.0) if total else 1.0
+        if self.drawn == (stage, int(fraction * 100)):
+            return
+        self.drawn = (stage, int(fraction * 100))
+        filled = int(fraction * self.WIDTH)
+        bar = "#" * filled + " " * (self.WIDTH - filled)
+        labels = {
+            "reading": (_("reading"), _("MB")),
+            "catalogue": (_("catalogue"), _("products")),
+            "customers": (_("customers"), _("customers")),
+            "orders": (_("orders"), _("lines")),
+        }
+        label, unit = labels.get(stage, (stage, ""))
+        if stage == "reading":
+            amount = f"{done / 1e6:,.1f}/{total / 1e6:,.1f} {unit}"
+        else:
+            amount = f"{done:,}/{total:,} {unit}"
+        self.stream.write(
+            f"\r{label:<10} [{bar}] {fraction:4.0%}  {amount}", ending="", style_func=_plain
+        )
+        self.stream.flush()
+
+    def read(self, done: int, total: int) -> None:
+        self.update("reading", done, total)
+
+    def finish(self) -> None:
+        if self.enabled and self.stage is not None:
+            self.stream.write("", ending="\n")
+        self.stage = None
+
+
+class Command(BaseCommand):
+    help = gettext_lazy(
+        "Load the UCI Online Retail purchase history as demo catalogue, customers and orders."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--path",
+            help=_("The Online Retail CSV (.csv.gz or .csv); default: OSCAR_LOYALTY_DEMO_DATA."),
+        )
+        sample = parser.add_mutually_exclusive_group()
+        sample.add_argument(
+            "--customers",
+            type=int,
+            default=DEFAULT_CUSTOMERS,
+            metavar="N",
+            help=_("Load a sample of N customers with all their orders (default: %(default)s)."),
+        )
+        sample.add_argument(
+            "--all", action="store_true", help=_("Load every customer and order (18,402 orders).")
+        )
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=DEFAULT_SEED,
+            help=_("Seed of the customer sample; the same seed gives the same shop."),
+        )
+        parser.add_argument(
+            "--batch-size", type=int, default=500, help=_("Orders per bulk insert.")
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path = options["path"] or getattr(settings, "OSCAR_LOYALTY_DEMO_DATA", None)
+        if not path:
+            raise CommandError(_("No data file: pass --path or set OSCAR_LOYALTY_DEMO_DATA."))
+        if options["customers"] < 0 or options["batch_size"] < 1:
+            raise CommandError(_("--customers must be 0 or more and --batch-size 1 or more."))
+        verbosity = options["verbosity"]
+        progress = ProgressBar(self.stderr, enabled=verbosity >= 1)
+        try:
+            dataset = load_dataset(path, progress.read)
+        except DemoDataError as error:
+            progress.finish()
+            raise CommandError(
+                _("Cannot load the demo data: %(error)s") % {"error": error}
+            ) from error
+        count = None if options["all"] else options["customers"]
+        customer_ids = sample_customers(dataset, count, options["seed"])
+        stats = load_demo_data(
+            dataset, customer_ids, progress=progress.update, batch_size=options["batch_size"]
+        )
+        progress.finish()
+        if verbosity >= 1:
+            self.report(stats, path, len(customer_ids), len(dataset.customers), options)
+
+    def report(
+        self, stats: LoadStats, path: str, sampled: int, customers: int, options: dict[str, Any]
+    ) -> None:
+        if options["all"]:
+            scope = _("all %(customers)s customers") % {"customers": f"{customers:,}"}
+        else:
+            scope = _("%(sampled)s of %(customers)s customers, seed %(seed)s") % {
+                "sampled": f"{sampled:,}",
+                "customers": f"{customers:,}",
+                "seed": options["seed"],
+            }
+        self.stdout.write(_("Loaded %(path)s (%(scope)s):") % {"path": path, "scope": scope})
+        rows = [
+            (_("products"), stats.products),
+            (_("categories"), stats.categories),
+            (_("customers"), stats.customers),
+            (_("orders"), stats.orders),
+            (_("order lines"), stats.lines),
+        ]
+        for label, count in rows:
+            new = _("%(created)s new") % {"created": f"{count.created:,}"}
+            self.stdout.write(f"  {label:<12} {count.total:>9,}  ({new})")
+        self.stdout.write(self.style.SUCCESS(_("Sign-ins:")))
+        self.stdout.write(
+            _("  dashboard (staff):  %(email)s / %(password)s")
+            % {"email": ADMIN.email, "password": ADMIN.password}
+        )
+        if stats.shopper_customer_id is not None:
+            self.stdout.write(
+                _("  demo shopper:       %(email)s / %(password)s  (customer %(id)s, %(n)s orders)")
+                % {
+                    "email": SHOPPER.email,
+                    "password": SHOPPER.password,
+                    "id": stats.shopper_customer_id,
+                    "n": f"{stats.shopper_order_count:,}",
+                }
+            )
+        self.stdout.write(
+            _("  other customers:    customer<ID>@demo.example.com / %(password)s")
+            % {"password": CUSTOMER_PASSWORD}
+        )

@@ -1,0 +1,48 @@
+"""The stock Oscar shopper journey still works with oscar_loyalty installed."""
+
+import re
+
+import pytest
+from oscar.core.loading import get_model
+
+from tests.factories import create_buyable_product, create_shipping_country
+
+Order = get_model("order", "Order")
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_new_shopper_registers_browses_and_places_an_order(page):
+    create_shipping_country()
+    product = create_buyable_product("Regency Teacup And Saucer", "12.50")
+
+    page.goto("/accounts/login/")
+    page.fill("#id_registration-email", "new.shopper@example.com")
+    page.fill("#id_registration-password1", "a-Strong-passw0rd")
+    page.fill("#id_registration-password2", "a-Strong-passw0rd")
+    page.click("button[name=registration_submit]")
+    assert page.get_by_text("Thanks for registering!").is_visible()
+
+    page.goto("/catalogue/")
+    page.click(f"text={product.title}")
+    page.click("#add_to_basket_form button[type=submit]")
+    page.goto("/basket/")
+    page.click("text=Proceed to checkout")
+
+    page.fill("#id_first_name", "Ada")
+    page.fill("#id_last_name", "Lovelace")
+    page.fill("#id_line1", "1 Analytical Street")
+    page.fill("#id_line4", "London")
+    page.fill("#id_postcode", "N1 9GU")
+    page.click("form#new_shipping_address button[type=submit]")
+
+    page.wait_for_url(re.compile(r"/checkout/(payment-details|preview)/"))
+    if "/payment-details/" in page.url:
+        page.click("#view_preview")
+    page.click("#place-order")
+
+    page.wait_for_url(re.compile(r"/checkout/thank-you/"))
+    order = Order.objects.get(user__email="new.shopper@example.com")
+    assert order.number in page.inner_text("body")
+    assert order.lines.get().product_id == product.id
+    assert order.total_incl_tax == product.stockrecords.get().price
