@@ -1,0 +1,34 @@
+"""oscar_loyalty's models, one module per domain."""
+
+from .ledger import LedgerEntry, LotAllocation, PointsAccount, PointsLot
+from .program import ProgramSettings
+from .rules import (
+    ActionRule,
+    BirthdayRule,
+    EarningRule,
+    FirstOrderRule,
+    NewsletterRule,
+    ReviewRule,
+    RuleMultiplier,
+    SignupRule,
+    SocialFollowRule,
+    SpendRule,
+)
+
+__all__ = [
+    "ActionRule",
+    "BirthdayRule",
+    "EarningRule",
+    "FirstOrderRule",
+    "LedgerEntry",
+    "LotAllocation",
+    "NewsletterRule",
+    "PointsAccount",
+    "PointsLot",
+    "ProgramSettings",
+    "ReviewRule",
+    "RuleMultiplier",
+    "SignupRule",
+    "SocialFollowRule",
+    "SpendRule",
+]
