@@ -19,7 +19,7 @@ class LoyaltyConfig(OscarConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import checks, receivers  # noqa: F401  (registers checks and receivers)
 
     def get_urls(self):
         from . import views

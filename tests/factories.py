@@ -5,6 +5,8 @@ from decimal import Decimal
 from oscar.core.loading import get_model
 from oscar.test.factories import create_product
 
+from oscar_loyalty.models import SpendRule
+
 Country = get_model("address", "Country")
 
 
@@ -19,3 +21,29 @@ def create_shipping_country(code: str = "GB", name: str = "United Kingdom") -> "
 def create_buyable_product(title: str, price: str, stock: int = 50):
     """A product with a stock record, so the storefront shows it and lets shoppers buy it."""
     return create_product(title=title, price=Decimal(price), num_in_stock=stock)
+
+
+def create_spend_rule(points_per_unit: str = "1", **kwargs) -> SpendRule:
+    kwargs.setdefault("name", f"{points_per_unit} points per unit")
+    return SpendRule.objects.create(points_per_unit=Decimal(points_per_unit), **kwargs)
+
+
+def place_order(user, lines: list[tuple[str, int]], currency: str = "GBP", **kwargs):
+    """Place a real order through Oscar's OrderCreator (fires order_placed) for ``lines`` of
+    (unit price, quantity), each a new product."""
+    from oscar.core.loading import get_class
+    from oscar.test.factories import create_order, create_stockrecord
+    from oscar.test.factories import create_product as oscar_create_product
+
+    Default = get_class("partner.strategy", "Default")
+
+    Basket = get_model("basket", "Basket")
+    basket = Basket.objects.create(owner=user)
+    basket.strategy = Default()
+    for price, quantity in lines:
+        product = oscar_create_product()
+        create_stockrecord(
+            product, price=Decimal(price), num_in_stock=quantity + 5, currency=currency
+        )
+        basket.add_product(product, quantity)
+    return create_order(basket=basket, user=user, **kwargs)

@@ -1,5 +1,6 @@
 """oscar_loyalty's models, one module per domain."""
 
+from .customers import CustomerProfile, SentNotice
 from .ledger import LedgerEntry, LotAllocation, PointsAccount, PointsLot
 from .program import ProgramSettings
 from .rules import (
@@ -18,6 +19,7 @@ from .rules import (
 __all__ = [
     "ActionRule",
     "BirthdayRule",
+    "CustomerProfile",
     "EarningRule",
     "FirstOrderRule",
     "LedgerEntry",
@@ -28,6 +30,7 @@ __all__ = [
     "ProgramSettings",
     "ReviewRule",
     "RuleMultiplier",
+    "SentNotice",
     "SignupRule",
     "SocialFollowRule",
     "SpendRule",

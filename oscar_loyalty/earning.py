@@ -1,0 +1,367 @@
+"""How many points an order, a basket or a product earns, and awarding them through the ledger.
+
+The calculation is pure (:func:`calculate`) so the basket page, the product page and the order
+receiver give the same answer. Points are computed per line as decimals, stored per line on the
+earn entry (so a partial refund reverses exactly that line's share at the rate of the day it was
+earned) and rounded down once per order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import ROUND_FLOOR, Decimal
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from oscar.core.loading import get_model
+
+from . import actions, conf, ledger
+from .models import FirstOrderRule, LedgerEntry, ProgramSettings, RuleMultiplier, SpendRule
+
+ProductCategory = get_model("catalogue", "ProductCategory")
+
+ZERO = Decimal("0")
+
+
+@dataclass(frozen=True)
+class EarnLine:
+    """One line of an order or basket, as the earning rules see it (prices after discounts)."""
+
+    key: str
+    product_id: int | None
+    quantity: int
+    price_excl_tax: Decimal
+    price_incl_tax: Decimal
+
+
+@dataclass
+class Earning:
+    points: int = 0
+    line_points: dict[str, Decimal] = field(default_factory=dict)
+    rules: list[dict] = field(default_factory=list)
+
+    def as_detail(self) -> dict:
+        return {
+            "lines": {key: str(value) for key, value in self.line_points.items()},
+            "rules": self.rules,
+        }
+
+
+def floor_points(value: Decimal) -> int:
+    return int(value.to_integral_value(rounding=ROUND_FLOOR))
+
+
+class RuleBook:
+    """The active spend rules with their multipliers, loaded once per request or task."""
+
+    def __init__(self, rules: Sequence[SpendRule], multipliers: Iterable[RuleMultiplier]):
+        self.rules = list(rules)
+        self.product_multipliers: dict[tuple[int, int], Decimal] = {}
+        self.category_multipliers: dict[int, list[tuple[str, Decimal]]] = {}
+        for multiplier in multipliers:
+            if multiplier.product_id:
+                self.product_multipliers[(multiplier.rule_id, multiplier.product_id)] = (
+                    multiplier.multiplier
+                )
+            else:
+                self.category_multipliers.setdefault(multiplier.rule_id, []).append(
+                    (multiplier.category.path, multiplier.multiplier)
+                )
+
+    @classmethod
+    def load(cls, at: datetime | None = None) -> RuleBook:
+        rules = list(SpendRule.objects.active(at).non_polymorphic())
+        multipliers = RuleMultiplier.objects.filter(rule__in=rules).select_related("category")
+        return cls(rules, multipliers)
+
+    def for_currency(self, currency: str) -> list[SpendRule]:
+        return [rule for rule in self.rules if rule.currency == currency]
+
+    def multiplier(self, rule: SpendRule, product_id: int | None, category_paths: list[str]):
+        """Product multiplier first; else 0 if any of its categories (or their ancestors) is
+        excluded; else the highest category multiplier; else 1."""
+        if product_id is not None and (rule.pk, product_id) in self.product_multipliers:
+            return self.product_multipliers[(rule.pk, product_id)]
+        matches = [
+            value
+            for path, value in self.category_multipliers.get(rule.pk, [])
+            if any(own.startswith(path) for own in category_paths)
+        ]
+        if not matches:
+            return Decimal("1")
+        return ZERO if ZERO in matches else max(matches)
+
+
+def category_paths(product_ids: Iterable[int]) -> dict[int, list[str]]:
+    """Category tree paths of each product (children inherit their parent's), in one query."""
+    product_ids = {pid for pid in product_ids if pid is not None}
+    if not product_ids:
+        return {}
+    Product = get_model("catalogue", "Product")
+    parents = dict(
+        Product.objects.filter(pk__in=product_ids, parent__isnull=False).values_list(
+            "pk", "parent_id"
+        )
+    )
+    owners = product_ids | set(parents.values())
+    paths: dict[int, list[str]] = {}
+    for product_id, path in ProductCategory.objects.filter(product_id__in=owners).values_list(
+        "product_id", "category__path"
+    ):
+        paths.setdefault(product_id, []).append(path)
+    return {pid: paths.get(parents.get(pid, pid), []) for pid in product_ids}
+
+
+def calculate(
+    lines: Sequence[EarnLine],
+    currency: str,
+    book: RuleBook,
+    shipping: tuple[Decimal, Decimal] = (ZERO, ZERO),
+    paths: dict[int, list[str]] | None = None,
+) -> Earning:
+    """Points the lines earn under every active spend rule of that currency.
+
+    ``shipping`` is (excl. tax, incl. tax); it earns only under rules that include shipping,
+    spread over the lines by value so refunds stay per line.
+    """
+    earning = Earning()
+    rules = book.for_currency(currency)
+    if not rules or not lines:
+        return earning
+    paths = paths if paths is not None else category_paths(line.product_id for line in lines)
+    total = {line.key: ZERO for line in lines}
+    for rule in rules:
+        prices = [
+            line.price_incl_tax if rule.include_tax else line.price_excl_tax for line in lines
+        ]
+        base = sum(prices, ZERO)
+        ship = (shipping[1] if rule.include_tax else shipping[0]) if rule.include_shipping else ZERO
+        if base + ship <= 0 or base + ship < rule.min_order_total:
+            continue
+        rule_points = ZERO
+        for line, price in zip(lines, prices, strict=True):
+            share = price + (ship * price / base if base else ZERO)
+            factor = book.multiplier(rule, line.product_id, paths.get(line.product_id, []))
+            points = max(share, ZERO) * rule.points_per_unit * factor
+            total[line.key] += points
+            rule_points += points
+        earning.rules.append(
+            {
+                "id": rule.pk,
+                "name": rule.name,
+                "rate": str(rule.points_per_unit),
+                "base": str(base + ship),
+                "points": str(rule_points),
+            }
+        )
+    earning.line_points = {key: value for key, value in total.items() if value > 0}
+    earning.points = floor_points(sum(earning.line_points.values(), ZERO))
+    return earning
+
+
+def order_lines(order) -> list[EarnLine]:
+    return [
+        EarnLine(
+            key=str(line.pk),
+            product_id=line.product_id,
+            quantity=line.quantity,
+            price_excl_tax=line.line_price_excl_tax,
+            price_incl_tax=line.line_price_incl_tax,
+        )
+        for line in order.lines.all()
+    ]
+
+
+def basket_lines(basket) -> list[EarnLine]:
+    return [
+        EarnLine(
+            key=str(line.pk),
+            product_id=line.product_id,
+            quantity=line.quantity,
+            price_excl_tax=line.line_price_excl_tax_incl_discounts,
+            price_incl_tax=(
+                line.line_price_incl_tax_incl_discounts
+                if line.is_tax_known
+                else line.line_price_excl_tax_incl_discounts
+            ),
+        )
+        for line in basket.all_lines()
+    ]
+
+
+def points_for_basket(basket, book: RuleBook | None = None) -> int:
+    """What the basket would earn now (shipping not yet known), for the basket page."""
+    if basket.is_empty:
+        return 0
+    return calculate(basket_lines(basket), basket.currency, book or RuleBook.load()).points
+
+
+def points_for_product(product, price, book: RuleBook | None = None) -> int:
+    """What one unit earns at ``price`` (an Oscar ``Price``), for the product page."""
+    if price is None or not getattr(price, "exists", False):
+        return 0
+    line = EarnLine(
+        key="product",
+        product_id=product.pk,
+        quantity=1,
+        price_excl_tax=price.excl_tax,
+        price_incl_tax=price.incl_tax if price.is_tax_known else price.excl_tax,
+    )
+    return calculate([line], price.currency, book or RuleBook.load()).points
+
+
+# --- awarding ----------------------------------------------------------------------------------
+
+
+def order_earn_key(order) -> str:
+    return f"order:{order.number}:earn"
+
+
+def award_points_for_order(order, *, at: datetime | None = None) -> LedgerEntry | None:
+    """Credit what a placed order earns, pending for the return window. Idempotent per order;
+    guest orders and orders that earn nothing post nothing."""
+    program = ProgramSettings.load()
+    if not program.is_enabled or order.user_id is None:
+        return None
+    at = at or timezone.now()
+    earning = calculate(
+        order_lines(order),
+        order.currency,
+        RuleBook.load(order.date_placed),
+        shipping=(order.shipping_excl_tax, order.shipping_incl_tax),
+    )
+    if earning.points <= 0:
+        return None
+    pending_until, expires_at = _return_window(order, program)
+    return ledger.earn(
+        ledger.account_for_user(order.user),
+        earning.points,
+        key=order_earn_key(order),
+        description=_("Order %(number)s") % {"number": order.number},
+        pending_until=pending_until,
+        expires_at=expires_at,
+        order_number=order.number,
+        detail=earning.as_detail(),
+        at=at,
+    )
+
+
+def _return_window(order, program: ProgramSettings) -> tuple[datetime, datetime | None]:
+    pending_until = order.date_placed + timedelta(days=program.return_window_days)
+    expires_at = (
+        pending_until + timedelta(days=program.lot_expiry_days) if program.lot_expiry_days else None
+    )
+    return pending_until, expires_at
+
+
+def award_first_order_bonus(order) -> list[LedgerEntry]:
+    """First-order rules pay once per customer, pending like the order's own points and
+    reversed with them if the order is cancelled."""
+    if order.user_id is None:
+        return []
+    earlier = (
+        type(order)
+        .objects.filter(user_id=order.user_id, date_placed__lt=order.date_placed)
+        .exclude(status__in=conf.get("REVERSE_STATUSES"))
+    )
+    if earlier.exists():
+        return []
+    pending_until, _expires = _return_window(order, ProgramSettings.load())
+    return actions.award_action(
+        ledger.account_for_user(order.user),
+        FirstOrderRule,
+        reference="first-order",
+        pending_until=pending_until,
+        order_number=order.number,
+    )
+
+
+def confirm_points_for_order(order) -> int:
+    """Make an order's pending points spendable now (it reached a confirming status)."""
+    confirmed = 0
+    for credit in ledger.earned_by_order(order.number):
+        lot = getattr(credit, "lot", None)
+        if lot is not None and ledger.confirm_lot(lot):
+            confirmed += 1
+    return confirmed
+
+
+def reverse_points_for_order(order, *, key_suffix: str) -> list[LedgerEntry]:
+    """Take back everything the order earned (cancellation or full refund). Idempotent."""
+    entries = []
+    for credit in ledger.earned_by_order(order.number):
+        entry = ledger.reverse(
+            credit,
+            key=f"{credit.idempotency_key}:reverse:{key_suffix}",
+            description=_("Order %(number)s cancelled") % {"number": order.number},
+        )
+        if entry:
+            entries.append(entry)
+    return entries
+
+
+def reverse_points_for_refunded_lines(
+    order, refunded: dict[str, Decimal], *, key: str
+) -> LedgerEntry | None:
+    """Reverse the share of the refunded lines at the rate stored at earn time.
+
+    ``refunded`` maps order line ids to the fraction of the line refunded so far (cumulative,
+    0..1). The reversal brings the total reversed for refunds up to ``floor`` of the refunded
+    points, and to everything once every line is fully refunded, so per-line rounding never
+    leaves points behind or takes too many.
+    """
+    credit = LedgerEntry.objects.filter(idempotency_key=order_earn_key(order)).first()
+    if credit is None:
+        return None
+    stored = {key_: Decimal(value) for key_, value in credit.detail.get("lines", {}).items()}
+    refunded_points = sum(
+        (
+            stored[line] * min(fraction, Decimal(1))
+            for line, fraction in refunded.items()
+            if line in stored
+        ),
+        ZERO,
+    )
+    everything = all(refunded.get(line, ZERO) >= 1 for line in stored)
+    target = credit.points if everything else floor_points(refunded_points)
+    already = sum(
+        int(value or 0) for value in credit.reversals.values_list("detail__requested", flat=True)
+    )
+    owed = min(target, credit.points) - already
+    if owed <= 0:
+        return None
+    return ledger.reverse(
+        credit,
+        owed,
+        key=key,
+        description=_("Refund on order %(number)s") % {"number": order.number},
+    )
+
+
+def refunded_line_fractions(order, refund_codes: Sequence[str]) -> dict[str, Decimal]:
+    """How much of each order line has been refunded so far (0..1), from Oscar payment events.
+
+    Events with line quantities refund those lines; events with only an amount refund every
+    line pro rata of the order total.
+    """
+    quantities = {line.pk: line.quantity for line in order.lines.all()}
+    fractions = {str(pk): ZERO for pk in quantities}
+    amount_only = ZERO
+    events = order.payment_events.filter(event_type__code__in=refund_codes).prefetch_related(
+        "line_quantities"
+    )
+    for event in events:
+        refunded = list(event.line_quantities.all())
+        for refund in refunded:
+            if quantities.get(refund.line_id):
+                fractions[str(refund.line_id)] += (
+                    Decimal(refund.quantity) / quantities[refund.line_id]
+                )
+        if not refunded:
+            amount_only += event.amount
+    if amount_only > 0 and order.total_incl_tax > 0:
+        share = amount_only / order.total_incl_tax
+        fractions = {key: value + share for key, value in fractions.items()}
+    return fractions

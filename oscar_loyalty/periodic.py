@@ -1,0 +1,144 @@
+"""The periodic sweeps Celery beat runs: confirm, warn, expire, birthdays.
+
+Each sweep walks its rows in primary-key batches and posts through the idempotent ledger, so a
+sweep that is interrupted, retried or run twice at once changes nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Min, Sum
+from django.utils import timezone
+from oscar.core.loading import get_class
+
+from . import actions, ledger
+from .models import (
+    BirthdayRule,
+    CustomerProfile,
+    PointsAccount,
+    PointsLot,
+    ProgramSettings,
+    SentNotice,
+)
+
+logger = logging.getLogger(__name__)
+BATCH = 500
+EXPIRY_WARNING = "LOYALTY_POINTS_EXPIRING"
+
+
+def _batches(queryset, batch: int = BATCH):
+    """Rows of ``queryset`` in primary-key order, ``batch`` at a time (safe while they change)."""
+    last = 0
+    while True:
+        rows = list(queryset.filter(pk__gt=last).order_by("pk")[:batch])
+        if not rows:
+            return
+        yield rows
+        last = rows[-1].pk
+
+
+def confirm_due_lots(now: datetime) -> int:
+    due = PointsLot.objects.filter(
+        status=PointsLot.PENDING, available_at__lte=now, remaining__gt=0
+    ).select_related("entry")
+    confirmed = 0
+    for lots in _batches(due):
+        confirmed += sum(1 for lot in lots if ledger.confirm_lot(lot, at=now))
+    return confirmed
+
+
+def expire_due(now: datetime) -> int:
+    """Expire lots past their date, then whole balances after the inactivity period."""
+    expired = 0
+    due = PointsLot.objects.filter(status=PointsLot.AVAILABLE, expires_at__lte=now, remaining__gt=0)
+    for lots in _batches(due):
+        expired += sum(1 for lot in lots if ledger.expire_lot(lot, at=now))
+    days = ProgramSettings.load().inactivity_expiry_days
+    if days:
+        inactive = PointsAccount.objects.filter(
+            available__gt=0, last_activity_at__lt=now - timedelta(days=days)
+        )
+        for accounts in _batches(inactive):
+            expired += sum(1 for account in accounts if ledger.expire_balance(account, at=now))
+    return expired
+
+
+def expiring_points(now: datetime, within_days: int) -> dict[int, tuple[int, datetime]]:
+    """Per account: points that expire within the window and the first date they do."""
+    horizon = now + timedelta(days=within_days)
+    rows = (
+        PointsLot.objects.filter(
+            status=PointsLot.AVAILABLE, remaining__gt=0, expires_at__gt=now, expires_at__lte=horizon
+        )
+        .values("account_id")
+        .annotate(points=Sum("remaining"), first=Min("expires_at"))
+    )
+    found = {row["account_id"]: (row["points"], row["first"]) for row in rows}
+    program = ProgramSettings.load()
+    if program.inactivity_expiry_days:
+        limit = timedelta(days=program.inactivity_expiry_days)
+        for account in PointsAccount.objects.filter(
+            available__gt=0, last_activity_at__lte=horizon - limit, last_activity_at__gt=now - limit
+        ).only("pk", "available", "last_activity_at"):
+            found[account.pk] = (account.available, account.last_activity_at + limit)
+    return found
+
+
+def send_expiry_warnings(now: datetime) -> int:
+    """Email each customer once per expiry date about points that will expire soon."""
+    program = ProgramSettings.load()
+    if not program.expiry_warning_days:
+        return 0
+    Dispatcher = get_class("communication.utils", "Dispatcher")
+    dispatcher = Dispatcher(logger=logger)
+    warnings = expiring_points(now, program.expiry_warning_days)
+    accounts = PointsAccount.objects.filter(pk__in=warnings, user__isnull=False).select_related(
+        "user"
+    )
+    sent = 0
+    for account in accounts:
+        points, expires_at = warnings[account.pk]
+        period = timezone.localdate(expires_at).isoformat()
+        try:
+            with transaction.atomic():
+                SentNotice.objects.create(account=account, code=EXPIRY_WARNING, period=period)
+                messages = dispatcher.get_messages(
+                    EXPIRY_WARNING,
+                    {"user": account.user, "points": points, "expires_at": expires_at},
+                )
+                dispatcher.dispatch_user_messages(account.user, messages)
+        except IntegrityError:
+            continue  # already warned about this date
+        sent += 1
+    return sent
+
+
+def award_birthdays(now: datetime) -> int:
+    """Birthday rules for customers born today (29 February celebrates on the 28th otherwise)."""
+    today = timezone.localdate(now)
+    days = [today.day]
+    if today.month == 2 and today.day == 28 and not _is_leap(today.year):
+        days.append(29)
+    profiles = CustomerProfile.objects.filter(
+        birth_date__month=today.month, birth_date__day__in=days
+    ).select_related("account")
+    rules = list(BirthdayRule.objects.active(now))
+    awarded = 0
+    for batch in _batches(profiles):
+        for profile in batch:
+            entries = actions.award_action(
+                profile.account,
+                BirthdayRule,
+                reference=f"birthday:{today.year}",
+                rules=rules,
+                at=now,
+            )
+            awarded += len(entries)
+    return awarded
+
+
+def _is_leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)

@@ -1,0 +1,77 @@
+"""Oscar's signals -> our tasks. Thin on purpose: each receiver only enqueues, after commit,
+so checkout and dashboard actions never wait on the broker or on our work."""
+
+from functools import partial
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+from oscar.core.loading import get_class, get_model
+
+from . import actions, conf, ledger, tasks
+from .models import ReviewRule, SignupRule
+
+order_placed = get_class("order.signals", "order_placed")
+order_status_changed = get_class("order.signals", "order_status_changed")
+user_registered = get_class("customer.signals", "user_registered")
+PaymentEvent = get_model("order", "PaymentEvent")
+PaymentEventQuantity = get_model("order", "PaymentEventQuantity")
+ProductReview = get_model("reviews", "ProductReview")
+
+
+def _after_commit(task, *args) -> None:
+    transaction.on_commit(partial(task.delay, *args))
+
+
+@receiver(order_placed, dispatch_uid="oscar_loyalty.order_placed")
+def award_points_on_order_placed(sender, order, **kwargs):
+    _after_commit(tasks.award_order_points, order.pk)
+
+
+@receiver(order_status_changed, dispatch_uid="oscar_loyalty.order_status_changed")
+def settle_points_on_status_change(sender, order, old_status, new_status, **kwargs):
+    watched = [*conf.get("CONFIRM_STATUSES"), *conf.get("REVERSE_STATUSES")]
+    if new_status in watched:
+        _after_commit(tasks.handle_order_status, order.pk, new_status)
+
+
+def _is_refund(event) -> bool:
+    return event.event_type.code in conf.get("REFUND_EVENT_TYPES")
+
+
+@receiver(post_save, sender=PaymentEvent, dispatch_uid="oscar_loyalty.refund_event")
+def reverse_points_on_refund(sender, instance, created, **kwargs):
+    # Oscar adds the refunded line quantities after saving the event; the task runs after
+    # commit and again for each quantity, and only ever tops reversals up to what is owed.
+    if created and _is_refund(instance):
+        _after_commit(tasks.reverse_refunded_points, instance.pk)
+
+
+@receiver(post_save, sender=PaymentEventQuantity, dispatch_uid="oscar_loyalty.refund_line")
+def reverse_points_on_refunded_line(sender, instance, created, **kwargs):
+    if created and _is_refund(instance.event):
+        _after_commit(tasks.reverse_refunded_points, instance.event_id)
+
+
+@receiver(user_registered, dispatch_uid="oscar_loyalty.user_registered")
+def award_signup_on_registration(sender, user, **kwargs):
+    actions.award_action(ledger.account_for_user(user), SignupRule, reference="signup")
+
+
+@receiver(post_save, sender=get_user_model(), dispatch_uid="oscar_loyalty.user_created")
+def award_signup_on_user_created(sender, instance, created, raw=False, **kwargs):
+    # Admin and social sign-ups do not send Oscar's user_registered; the reference makes the
+    # two receivers award once between them.
+    if created and not raw and SignupRule.objects.active().exists():
+        actions.award_action(ledger.account_for_user(instance), SignupRule, reference="signup")
+
+
+@receiver(post_save, sender=ProductReview, dispatch_uid="oscar_loyalty.review_saved")
+def award_points_for_approved_review(sender, instance, raw=False, **kwargs):
+    if raw or instance.user_id is None or instance.status != ProductReview.APPROVED:
+        return
+    if ReviewRule.objects.active().exists():
+        actions.award_action(
+            ledger.account_for_user(instance.user), ReviewRule, reference=f"review:{instance.pk}"
+        )

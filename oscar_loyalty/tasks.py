@@ -1,0 +1,73 @@
+"""Celery tasks: thin, idempotent wrappers around the domain modules, safe to retry.
+
+The project owns the Celery app (``app.autodiscover_tasks()`` finds these); checkout never waits
+on the broker because receivers enqueue after the order's transaction commits.
+"""
+
+from celery import shared_task
+from django.db import OperationalError
+from django.utils import timezone
+from oscar.core.loading import get_model
+
+from . import conf, earning, periodic
+
+Order = get_model("order", "Order")
+PaymentEvent = get_model("order", "PaymentEvent")
+
+RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "max_retries": 5}
+
+
+@shared_task(**RETRY)
+def award_order_points(order_id: int) -> int:
+    """Points for a placed order (pending for the return window) and any first-order bonus."""
+    order = Order.objects.filter(pk=order_id).select_related("user").first()
+    if order is None:
+        return 0
+    entry = earning.award_points_for_order(order)
+    bonuses = earning.award_first_order_bonus(order)
+    return (entry.points if entry else 0) + sum(bonus.points for bonus in bonuses)
+
+
+@shared_task(**RETRY)
+def handle_order_status(order_id: int, new_status: str) -> None:
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None:
+        return
+    if new_status in conf.get("REVERSE_STATUSES"):
+        earning.reverse_points_for_order(order, key_suffix=f"status:{new_status}")
+    elif new_status in conf.get("CONFIRM_STATUSES"):
+        earning.confirm_points_for_order(order)
+
+
+@shared_task(**RETRY)
+def reverse_refunded_points(payment_event_id: int) -> int:
+    event = PaymentEvent.objects.filter(pk=payment_event_id).select_related("order").first()
+    if event is None:
+        return 0
+    order = event.order
+    fractions = earning.refunded_line_fractions(order, conf.get("REFUND_EVENT_TYPES"))
+    lines_seen = event.line_quantities.count()
+    entry = earning.reverse_points_for_refunded_lines(
+        order, fractions, key=f"refund:{event.pk}:{lines_seen}"
+    )
+    return -entry.points if entry else 0
+
+
+@shared_task(**RETRY)
+def confirm_due_points() -> int:
+    """Periodic: pending points whose return window is over become spendable."""
+    return periodic.confirm_due_lots(timezone.now())
+
+
+@shared_task(**RETRY)
+def expire_points() -> int:
+    """Periodic: warn about points expiring soon, then expire lots and inactive balances."""
+    now = timezone.now()
+    periodic.send_expiry_warnings(now)
+    return periodic.expire_due(now)
+
+
+@shared_task(**RETRY)
+def award_birthday_points() -> int:
+    """Periodic (daily): birthday bonus for customers whose birthday is today."""
+    return periodic.award_birthdays(timezone.now())
