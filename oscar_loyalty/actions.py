@@ -46,6 +46,7 @@ def award_action(
     rules=None,
     pending_until: datetime | None = None,
     order_number: str = "",
+    description: str = "",
 ) -> list[LedgerEntry]:
     """Award every active ``rule_class`` rule for one occurrence of its action.
 
@@ -70,7 +71,7 @@ def award_action(
             rule.points,
             key=f"action:{rule.pk}:{account.pk}:{period}:{used + 1}",
             kind=LedgerEntry.BONUS,
-            description=str(DESCRIPTIONS.get(rule.action, rule.name)),
+            description=description or str(DESCRIPTIONS.get(rule.action, rule.name)),
             rule_id=rule.pk,
             detail={"reference": reference, "period": period},
             pending_until=pending_until,

@@ -26,5 +26,15 @@ class LoyaltyConfig(OscarConfig):
 
         urls = [
             path("account/", login_required(views.RewardsView.as_view()), name="account"),
+            path(
+                "account/profile/",
+                login_required(views.ProfileView.as_view()),
+                name="account-profile",
+            ),
+            path(
+                "follow/<int:rule_id>/",
+                login_required(views.SocialFollowView.as_view()),
+                name="social-follow",
+            ),
         ]
         return self.post_process_urls(urls)

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
 from oscar.core.loading import get_class, get_model
 
 from . import actions, conf, ledger, tasks
@@ -73,5 +74,8 @@ def award_points_for_approved_review(sender, instance, raw=False, **kwargs):
         return
     if ReviewRule.objects.active().exists():
         actions.award_action(
-            ledger.account_for_user(instance.user), ReviewRule, reference=f"review:{instance.pk}"
+            ledger.account_for_user(instance.user),
+            ReviewRule,
+            reference=f"review:{instance.pk}",
+            description=_("Review of %(product)s") % {"product": instance.product.get_title()},
         )

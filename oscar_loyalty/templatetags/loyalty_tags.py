@@ -1,0 +1,57 @@
+"""Template tags that put rewards where shoppers shop: ``{% load loyalty_tags %}``.
+
+Each tag is one include a shop can move or replace. The earning rules are loaded once per
+request however many tags a page uses.
+"""
+
+from django import template
+
+from oscar_loyalty import earning
+from oscar_loyalty.models import PointsAccount
+
+register = template.Library()
+
+
+def _rulebook(request) -> earning.RuleBook:
+    if request is None:
+        return earning.RuleBook.load()
+    if not hasattr(request, "_loyalty_rulebook"):
+        request._loyalty_rulebook = earning.RuleBook.load()
+    return request._loyalty_rulebook
+
+
+def account_of(request) -> PointsAccount | None:
+    """The signed-in shopper's account, fetched once per request (None for guests or when the
+    shopper has no account yet)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    if not hasattr(request, "_loyalty_account"):
+        request._loyalty_account = PointsAccount.objects.filter(user=user).first()
+    return request._loyalty_account
+
+
+@register.inclusion_tag("oscar_loyalty/partials/product_points.html", takes_context=True)
+def loyalty_product_points(context, product):
+    """'Earn N points' for one unit of ``product`` at the price this shopper sees."""
+    request = context.get("request")
+    strategy = getattr(request, "strategy", None)
+    points = 0
+    if strategy is not None and not product.is_parent:
+        price = strategy.fetch_for_product(product).price
+        points = earning.points_for_product(product, price, _rulebook(request))
+    return {"points": points}
+
+
+@register.inclusion_tag("oscar_loyalty/partials/basket_points.html", takes_context=True)
+def loyalty_basket_points(context, basket):
+    """'You will earn N points with this order', after the basket's discounts."""
+    request = context.get("request")
+    points = earning.points_for_basket(basket, _rulebook(request)) if basket is not None else 0
+    return {"points": points, "user": getattr(request, "user", None)}
+
+
+@register.inclusion_tag("oscar_loyalty/partials/header_badge.html", takes_context=True)
+def loyalty_header_badge(context):
+    """The signed-in shopper's spendable balance, linking to their Rewards page."""
+    return {"account": account_of(context.get("request"))}
