@@ -71,13 +71,23 @@ class RuleBook:
                 )
 
     @classmethod
-    def load(cls, at: datetime | None = None) -> RuleBook:
-        rules = list(SpendRule.objects.active(at).non_polymorphic())
+    def load(cls) -> RuleBook:
+        """Every switched-on spend rule; their dates are checked per order (:meth:`for_order`),
+        so one book serves a whole backfill of historical orders."""
+        rules = list(SpendRule.objects.filter(is_active=True).non_polymorphic())
         multipliers = RuleMultiplier.objects.filter(rule__in=rules).select_related("category")
         return cls(rules, multipliers)
 
-    def for_currency(self, currency: str) -> list[SpendRule]:
-        return [rule for rule in self.rules if rule.currency == currency]
+    def for_order(self, currency: str, at: datetime | None = None) -> list[SpendRule]:
+        """The rules that apply to an order in ``currency`` placed at ``at`` (default: now)."""
+        at = at or timezone.now()
+        return [
+            rule
+            for rule in self.rules
+            if rule.currency == currency
+            and (rule.starts_at is None or rule.starts_at <= at)
+            and (rule.ends_at is None or rule.ends_at > at)
+        ]
 
     def multiplier(self, rule: SpendRule, product_id: int | None, category_paths: list[str]):
         """Product multiplier first; else 0 if any of its categories (or their ancestors) is
@@ -120,6 +130,7 @@ def calculate(
     book: RuleBook,
     shipping: tuple[Decimal, Decimal] = (ZERO, ZERO),
     paths: dict[int, list[str]] | None = None,
+    at: datetime | None = None,
 ) -> Earning:
     """Points the lines earn under every active spend rule of that currency.
 
@@ -127,7 +138,7 @@ def calculate(
     spread over the lines by value so refunds stay per line.
     """
     earning = Earning()
-    rules = book.for_currency(currency)
+    rules = book.for_order(currency, at)
     if not rules or not lines:
         return earning
     paths = paths if paths is not None else category_paths(line.product_id for line in lines)
@@ -219,18 +230,28 @@ def order_earn_key(order) -> str:
     return f"order:{order.number}:earn"
 
 
-def award_points_for_order(order, *, at: datetime | None = None) -> LedgerEntry | None:
-    """Credit what a placed order earns, pending for the return window. Idempotent per order;
-    guest orders and orders that earn nothing post nothing."""
-    program = ProgramSettings.load()
+def award_points_for_order(
+    order,
+    *,
+    at: datetime | None = None,
+    book: RuleBook | None = None,
+    paths: dict[int, list[str]] | None = None,
+    program: ProgramSettings | None = None,
+) -> LedgerEntry | None:
+    """Credit what a placed order earns under the rules of the day it was placed, pending for
+    the return window. Idempotent per order; guest orders and orders that earn nothing post
+    nothing. ``book``, ``paths`` and ``program`` let batch callers load them once."""
+    program = program or ProgramSettings.load()
     if not program.is_enabled or order.user_id is None:
         return None
     at = at or timezone.now()
     earning = calculate(
         order_lines(order),
         order.currency,
-        RuleBook.load(order.date_placed),
+        book or RuleBook.load(),
         shipping=(order.shipping_excl_tax, order.shipping_incl_tax),
+        paths=paths,
+        at=order.date_placed,
     )
     if earning.points <= 0:
         return None

@@ -23,21 +23,10 @@ from .models import (
     ProgramSettings,
     SentNotice,
 )
+from .utils import batched_by_pk
 
 logger = logging.getLogger(__name__)
-BATCH = 500
 EXPIRY_WARNING = "LOYALTY_POINTS_EXPIRING"
-
-
-def _batches(queryset, batch: int = BATCH):
-    """Rows of ``queryset`` in primary-key order, ``batch`` at a time (safe while they change)."""
-    last = 0
-    while True:
-        rows = list(queryset.filter(pk__gt=last).order_by("pk")[:batch])
-        if not rows:
-            return
-        yield rows
-        last = rows[-1].pk
 
 
 def confirm_due_lots(now: datetime) -> int:
@@ -45,7 +34,7 @@ def confirm_due_lots(now: datetime) -> int:
         status=PointsLot.PENDING, available_at__lte=now, remaining__gt=0
     ).select_related("entry")
     confirmed = 0
-    for lots in _batches(due):
+    for lots in batched_by_pk(due):
         confirmed += sum(1 for lot in lots if ledger.confirm_lot(lot, at=now))
     return confirmed
 
@@ -54,14 +43,14 @@ def expire_due(now: datetime) -> int:
     """Expire lots past their date, then whole balances after the inactivity period."""
     expired = 0
     due = PointsLot.objects.filter(status=PointsLot.AVAILABLE, expires_at__lte=now, remaining__gt=0)
-    for lots in _batches(due):
+    for lots in batched_by_pk(due):
         expired += sum(1 for lot in lots if ledger.expire_lot(lot, at=now))
     days = ProgramSettings.load().inactivity_expiry_days
     if days:
         inactive = PointsAccount.objects.filter(
             available__gt=0, last_activity_at__lt=now - timedelta(days=days)
         )
-        for accounts in _batches(inactive):
+        for accounts in batched_by_pk(inactive):
             expired += sum(1 for account in accounts if ledger.expire_balance(account, at=now))
     return expired
 
@@ -127,7 +116,7 @@ def award_birthdays(now: datetime) -> int:
     ).select_related("account")
     rules = list(BirthdayRule.objects.active(now))
     awarded = 0
-    for batch in _batches(profiles):
+    for batch in batched_by_pk(profiles):
         for profile in batch:
             entries = actions.award_action(
                 profile.account,

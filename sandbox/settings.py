@@ -185,7 +185,17 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    "loyalty-confirm-due-points": {
+        "task": "oscar_loyalty.tasks.confirm_due_points",
+        "schedule": 15 * 60,
+    },
+    "loyalty-expire-points": {"task": "oscar_loyalty.tasks.expire_points", "schedule": 60 * 60},
+    "loyalty-birthdays": {
+        "task": "oscar_loyalty.tasks.award_birthday_points",
+        "schedule": 24 * 3600,
+    },
+}
 
 LOGGING = {
     "version": 1,

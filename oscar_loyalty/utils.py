@@ -1,0 +1,23 @@
+"""Small helpers shared by the batch jobs."""
+
+from collections.abc import Iterator
+
+from django.db.models import QuerySet
+
+
+def batched_by_pk(queryset: QuerySet, batch_size: int = 500) -> Iterator[list]:
+    """Rows of ``queryset`` in primary-key order, ``batch_size`` at a time.
+
+    Keyset pagination: safe while the rows being walked change, and each batch costs the same
+    however far the walk has gone (unlike OFFSET).
+    """
+    last = None
+    while True:
+        page = queryset.order_by("pk")
+        if last is not None:
+            page = page.filter(pk__gt=last)
+        rows = list(page[:batch_size])
+        if not rows:
+            return
+        yield rows
+        last = rows[-1].pk
