@@ -32,6 +32,11 @@ class LoyaltyConfig(OscarConfig):
                 name="account-profile",
             ),
             path(
+                "basket/points/",
+                login_required(views.RedeemPointsView.as_view()),
+                name="redeem-points",
+            ),
+            path(
                 "follow/<int:rule_id>/",
                 login_required(views.SocialFollowView.as_view()),
                 name="social-follow",

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
-from . import actions, conf, ledger
+from . import actions, caching, conf, ledger
 from .models import FirstOrderRule, LedgerEntry, ProgramSettings, RuleMultiplier, SpendRule
 
 ProductCategory = get_model("catalogue", "ProductCategory")
@@ -77,6 +77,11 @@ class RuleBook:
         rules = list(SpendRule.objects.filter(is_active=True).non_polymorphic())
         multipliers = RuleMultiplier.objects.filter(rule__in=rules).select_related("category")
         return cls(rules, multipliers)
+
+    @classmethod
+    def cached(cls) -> RuleBook:
+        """The book for storefront pages, from the cache (see ``caching``)."""
+        return caching.cached("rulebook", cls.load)
 
     def for_order(self, currency: str, at: datetime | None = None) -> list[SpendRule]:
         """The rules that apply to an order in ``currency`` placed at ``at`` (default: now)."""
@@ -141,7 +146,10 @@ def calculate(
     rules = book.for_order(currency, at)
     if not rules or not lines:
         return earning
-    paths = paths if paths is not None else category_paths(line.product_id for line in lines)
+    if paths is None:
+        # Category paths matter only when a rule has category multipliers: skip the query.
+        wanted = book.category_multipliers
+        paths = category_paths(line.product_id for line in lines) if wanted else {}
     total = {line.key: ZERO for line in lines}
     for rule in rules:
         prices = [
@@ -386,3 +394,15 @@ def refunded_line_fractions(order, refund_codes: Sequence[str]) -> dict[str, Dec
         share = amount_only / order.total_incl_tax
         fractions = {key: value + share for key, value in fractions.items()}
     return fractions
+
+
+def refunded_share(order, fractions: dict[str, Decimal]) -> Decimal:
+    """The refunded share of the order's merchandise value (0..1), from line fractions."""
+    values = {str(line.pk): line.line_price_before_discounts_incl_tax for line in order.lines.all()}
+    total = sum(values.values(), ZERO)
+    if total <= 0:
+        return ZERO
+    refunded = sum(
+        (values[key] * min(f, Decimal(1)) for key, f in fractions.items() if key in values), ZERO
+    )
+    return refunded / total

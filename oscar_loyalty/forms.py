@@ -29,3 +29,26 @@ class CustomerProfileForm(forms.ModelForm):
         ):
             raise forms.ValidationError(_("Enter your real date of birth."))
         return birth_date
+
+
+class RedeemPointsForm(forms.Form):
+    """Apply points to the basket. ``token`` is fresh per rendered form, so a double submit of
+    the same form holds the points once."""
+
+    APPLY, MAXIMUM, REMOVE = "apply", "max", "remove"
+
+    action = forms.ChoiceField(choices=[(APPLY, APPLY), (MAXIMUM, MAXIMUM), (REMOVE, REMOVE)])
+    points = forms.IntegerField(
+        label=_("Points to use"), required=False, min_value=1, max_value=1_000_000_000
+    )
+    token = forms.RegexField(regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput)
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("action") == self.APPLY
+            and cleaned.get("points") is None
+            and not self.errors
+        ):
+            raise forms.ValidationError(_("Enter how many points to use."))
+        return cleaned

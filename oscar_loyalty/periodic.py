@@ -10,15 +10,16 @@ import logging
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Min, Sum
+from django.db.models import Count, Min, Sum
 from django.utils import timezone
-from oscar.core.loading import get_class
+from oscar.core.loading import get_class, get_model
 
 from . import actions, ledger
 from .models import (
     BirthdayRule,
     CustomerProfile,
     PointsAccount,
+    PointsHold,
     PointsLot,
     ProgramSettings,
     SentNotice,
@@ -131,3 +132,31 @@ def award_birthdays(now: datetime) -> int:
 
 def _is_leap(year: int) -> bool:
     return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+STALE_HOLD_AGE = timedelta(hours=24)
+
+
+def release_stale_holds(now: datetime) -> int:
+    """Release holds on baskets that are empty, gone, or left open for a day. Frozen baskets
+    (checkout under way) keep their holds: their order may still be placed."""
+    Basket = get_model("basket", "Basket")
+    released = 0
+    for holds in batched_by_pk(PointsHold.objects.filter(status=PointsHold.ACTIVE)):
+        baskets = (
+            Basket.objects.filter(pk__in=[hold.basket_id for hold in holds])
+            .annotate(line_count=Count("lines"))
+            .in_bulk()
+        )
+        for hold in holds:
+            basket = baskets.get(hold.basket_id)
+            stale = (
+                basket is None
+                or basket.status in (Basket.SUBMITTED, Basket.MERGED)
+                or basket.line_count == 0
+                or (basket.status == Basket.OPEN and hold.updated_at < now - STALE_HOLD_AGE)
+            )
+            if stale:
+                ledger.release_hold(hold, at=now)
+                released += 1
+    return released

@@ -5,13 +5,13 @@ from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_class, get_model
 
-from . import actions, conf, ledger, tasks
-from .models import ReviewRule, SignupRule
+from . import actions, caching, conf, ledger, tasks
+from .models import EarningRule, RedemptionSettings, ReviewRule, RuleMultiplier, SignupRule
 
 order_placed = get_class("order.signals", "order_placed")
 order_status_changed = get_class("order.signals", "order_status_changed")
@@ -19,6 +19,7 @@ user_registered = get_class("customer.signals", "user_registered")
 PaymentEvent = get_model("order", "PaymentEvent")
 PaymentEventQuantity = get_model("order", "PaymentEventQuantity")
 ProductReview = get_model("reviews", "ProductReview")
+ConditionalOffer = get_model("offer", "ConditionalOffer")
 
 
 def _after_commit(task, *args) -> None:
@@ -79,3 +80,13 @@ def award_points_for_approved_review(sender, instance, raw=False, **kwargs):
             reference=f"review:{instance.pk}",
             description=_("Review of %(product)s") % {"product": instance.product.get_title()},
         )
+
+
+@receiver([post_save, post_delete], dispatch_uid="oscar_loyalty.configuration_changed")
+def forget_cached_configuration(sender, **kwargs):
+    if issubclass(sender, (EarningRule, RuleMultiplier)):
+        caching.forget("rulebook")
+    elif issubclass(sender, RedemptionSettings):
+        caching.forget("redemption")
+    elif sender is ConditionalOffer:
+        caching.forget("points_offer")

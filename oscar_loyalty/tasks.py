@@ -4,12 +4,14 @@ The project owns the Celery app (``app.autodiscover_tasks()`` finds these); chec
 on the broker because receivers enqueue after the order's transaction commits.
 """
 
+from decimal import Decimal
+
 from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 from oscar.core.loading import get_model
 
-from . import conf, earning, periodic
+from . import conf, earning, periodic, redemption
 
 Order = get_model("order", "Order")
 PaymentEvent = get_model("order", "PaymentEvent")
@@ -35,6 +37,9 @@ def handle_order_status(order_id: int, new_status: str) -> None:
         return
     if new_status in conf.get("REVERSE_STATUSES"):
         earning.reverse_points_for_order(order, key_suffix=f"status:{new_status}")
+        redemption.restore_points_for_order(
+            order, Decimal(1), key=f"order:{order.number}:restore:status:{new_status}"
+        )
     elif new_status in conf.get("CONFIRM_STATUSES"):
         earning.confirm_points_for_order(order)
 
@@ -49,6 +54,11 @@ def reverse_refunded_points(payment_event_id: int) -> int:
     lines_seen = event.line_quantities.count()
     entry = earning.reverse_points_for_refunded_lines(
         order, fractions, key=f"refund:{event.pk}:{lines_seen}"
+    )
+    redemption.restore_points_for_order(
+        order,
+        earning.refunded_share(order, fractions),
+        key=f"refund:{event.pk}:{lines_seen}:restore",
     )
     return -entry.points if entry else 0
 
@@ -71,3 +81,9 @@ def expire_points() -> int:
 def award_birthday_points() -> int:
     """Periodic (daily): birthday bonus for customers whose birthday is today."""
     return periodic.award_birthdays(timezone.now())
+
+
+@shared_task(**RETRY)
+def release_stale_holds() -> int:
+    """Periodic: give back points held for baskets that were abandoned or emptied."""
+    return periodic.release_stale_holds(timezone.now())

@@ -6,14 +6,16 @@ from django.core.paginator import Paginator
 from django.db.models import Sum
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 from oscar.core.loading import get_class
 
-from . import actions, conf, ledger
-from .forms import CustomerProfileForm
+from . import actions, conf, ledger, redemption
+from .forms import CustomerProfileForm, RedeemPointsForm
 from .models import (
     CustomerProfile,
     LedgerEntry,
@@ -106,3 +108,49 @@ class SocialFollowView(View):
                 _("Thanks for following us: %(points)s points added.") % {"points": rule.points},
             )
         return HttpResponseRedirect(rule.follow_url)
+
+
+class RedeemPointsView(View):
+    """Apply, maximise or remove the points paying for the shopper's current basket."""
+
+    def post(self, request):
+        form = RedeemPointsForm(request.POST)
+        target = self._next_url(request)
+        basket = request.basket
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return redirect(target)
+        if not basket.id or basket.is_empty:
+            messages.error(request, _("Add something to your basket before using points."))
+            return redirect(target)
+        action = form.cleaned_data["action"]
+        if action == RedeemPointsForm.REMOVE:
+            redemption.remove_points(basket)
+            messages.info(request, _("Your points are back in your account."))
+            return redirect(target)
+        account = ledger.account_for_user(request.user)
+        points = form.cleaned_data["points"]
+        if action == RedeemPointsForm.MAXIMUM:
+            points = redemption.allowance(basket, account).max_points
+        try:
+            hold = redemption.apply_points(
+                basket, account, points or 0, key=f"hold:{basket.id}:{form.cleaned_data['token']}"
+            )
+        except redemption.RedemptionError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request, _("%(points)s points applied to your basket.") % {"points": hold.points}
+            )
+        return redirect(target)
+
+    @staticmethod
+    def _next_url(request) -> str:
+        candidate = request.POST.get("next", "")
+        if candidate and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return candidate
+        return reverse("basket:summary")

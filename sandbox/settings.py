@@ -191,6 +191,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 15 * 60,
     },
     "loyalty-expire-points": {"task": "oscar_loyalty.tasks.expire_points", "schedule": 60 * 60},
+    "loyalty-release-stale-holds": {
+        "task": "oscar_loyalty.tasks.release_stale_holds",
+        "schedule": 60 * 60,
+    },
     "loyalty-birthdays": {
         "task": "oscar_loyalty.tasks.award_birthday_points",
         "schedule": 24 * 3600,

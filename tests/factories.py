@@ -47,3 +47,41 @@ def place_order(user, lines: list[tuple[str, int]], currency: str = "GBP", **kwa
         )
         basket.add_product(product, quantity)
     return create_order(basket=basket, user=user, **kwargs)
+
+
+def create_redemption_settings(**kwargs):
+    from oscar_loyalty.models import RedemptionSettings
+
+    kwargs.setdefault("points_per_unit", 100)
+    return RedemptionSettings.objects.create(currency="GBP", **kwargs)
+
+
+def open_basket(user, lines: list[tuple[str, int]]):
+    """The user's open basket with ``lines`` of (unit price, quantity), each a new product."""
+    from oscar.core.loading import get_class
+    from oscar.test.factories import create_stockrecord
+    from oscar.test.factories import create_product as oscar_create_product
+
+    Basket = get_model("basket", "Basket")
+    Default = get_class("partner.strategy", "Default")
+    basket, _created = Basket.open.get_or_create(owner=user)
+    basket.strategy = Default()
+    for price, quantity in lines:
+        product = oscar_create_product()
+        create_stockrecord(product, price=Decimal(price), num_in_stock=quantity + 5)
+        basket.add_product(product, quantity)
+    return basket
+
+
+def with_offers(basket, user):
+    """Apply site offers like Oscar's middleware does on every request, on a fresh copy."""
+    from oscar.core.loading import get_class
+
+    Basket = get_model("basket", "Basket")
+    Default = get_class("partner.strategy", "Default")
+    Applicator = get_class("offer.applicator", "Applicator")
+    fresh = Basket.objects.get(pk=basket.pk)
+    fresh.strategy = Default()
+    fresh.owner = user
+    Applicator().apply(fresh, user)
+    return fresh

@@ -3,6 +3,7 @@
 from .customers import CustomerProfile, SentNotice
 from .ledger import LedgerEntry, LotAllocation, PointsAccount, PointsLot
 from .program import ProgramSettings
+from .redemption import PointsHold, RedemptionSettings
 from .rules import (
     ActionRule,
     BirthdayRule,
@@ -26,8 +27,10 @@ __all__ = [
     "LotAllocation",
     "NewsletterRule",
     "PointsAccount",
+    "PointsHold",
     "PointsLot",
     "ProgramSettings",
+    "RedemptionSettings",
     "ReviewRule",
     "RuleMultiplier",
     "SentNotice",
@@ -35,3 +38,10 @@ __all__ = [
     "SocialFollowRule",
     "SpendRule",
 ]
+
+# The offer proxies are models too (app_label oscar_loyalty); imported last because they use the
+# domain modules, which import the models above.
+from ..offers.benefits import PointsDiscountBenefit  # noqa: E402
+from ..offers.conditions import PointsAppliedCondition  # noqa: E402
+
+__all__ += ["PointsAppliedCondition", "PointsDiscountBenefit"]

@@ -145,8 +145,9 @@ class LedgerEntry(AppendOnlyModel):
 
     @property
     def points(self) -> int:
-        """The change the customer sees: spendable plus pending points."""
-        return self.available_delta + self.pending_delta
+        """The change to everything the customer owns (available, pending and held): a hold or
+        a confirmation moves points between buckets and counts 0; a capture counts as spent."""
+        return self.available_delta + self.pending_delta + self.held_delta
 
 
 class PointsLot(models.Model):

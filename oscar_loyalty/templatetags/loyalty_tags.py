@@ -4,9 +4,11 @@ Each tag is one include a shop can move or replace. The earning rules are loaded
 request however many tags a page uses.
 """
 
+import uuid
+
 from django import template
 
-from oscar_loyalty import earning
+from oscar_loyalty import earning, redemption
 from oscar_loyalty.models import PointsAccount
 
 register = template.Library()
@@ -14,9 +16,9 @@ register = template.Library()
 
 def _rulebook(request) -> earning.RuleBook:
     if request is None:
-        return earning.RuleBook.load()
+        return earning.RuleBook.cached()
     if not hasattr(request, "_loyalty_rulebook"):
-        request._loyalty_rulebook = earning.RuleBook.load()
+        request._loyalty_rulebook = earning.RuleBook.cached()
     return request._loyalty_rulebook
 
 
@@ -55,3 +57,20 @@ def loyalty_basket_points(context, basket):
 def loyalty_header_badge(context):
     """The signed-in shopper's spendable balance, linking to their Rewards page."""
     return {"account": account_of(context.get("request"))}
+
+
+@register.inclusion_tag("oscar_loyalty/partials/redeem_form.html", takes_context=True)
+def loyalty_redeem_form(context, basket, next_url=""):
+    """The 'pay with points' form: balance, the most usable now, apply / maximum / remove."""
+    request = context.get("request")
+    account = account_of(request)
+    allowed = redemption.allowance(basket, account) if basket is not None else None
+    return {
+        "request": request,
+        "user": getattr(request, "user", None),
+        "allowance": allowed,
+        "hold": redemption.active_hold(basket),
+        "token": uuid.uuid4().hex,
+        "next_url": next_url or (request.get_full_path() if request else ""),
+        "csrf_token": context.get("csrf_token"),
+    }

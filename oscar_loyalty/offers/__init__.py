@@ -1,0 +1,1 @@
+"""Our conditions and benefits for Oscar's offers framework (proxy models in our app)."""
