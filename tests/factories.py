@@ -2,15 +2,18 @@
 
 from decimal import Decimal
 
-from oscar.core.loading import get_model
-from oscar.test.factories import create_product
+from oscar.core.loading import get_class, get_model
+from oscar.test.factories import create_order, create_product, create_stockrecord
 
-from oscar_loyalty.models import SpendRule
+from oscar_loyalty.models import RedemptionSettings, SpendRule
 
+Applicator = get_class("offer.applicator", "Applicator")
+Basket = get_model("basket", "Basket")
 Country = get_model("address", "Country")
+Default = get_class("partner.strategy", "Default")
 
 
-def create_shipping_country(code: str = "GB", name: str = "United Kingdom") -> "Country":
+def create_shipping_country(code: str = "GB", name: str = "United Kingdom") -> Country:
     country, _ = Country.objects.update_or_create(
         iso_3166_1_a2=code,
         defaults={"name": name, "printable_name": name, "is_shipping_country": True},
@@ -28,60 +31,40 @@ def create_spend_rule(points_per_unit: str = "1", **kwargs) -> SpendRule:
     return SpendRule.objects.create(points_per_unit=Decimal(points_per_unit), **kwargs)
 
 
-def place_order(user, lines: list[tuple[str, int]], currency: str = "GBP", **kwargs):
-    """Place a real order through Oscar's OrderCreator (fires order_placed) for ``lines`` of
-    (unit price, quantity), each a new product."""
-    from oscar.core.loading import get_class
-    from oscar.test.factories import create_order, create_stockrecord
-    from oscar.test.factories import create_product as oscar_create_product
-
-    Default = get_class("partner.strategy", "Default")
-
-    Basket = get_model("basket", "Basket")
-    basket = Basket.objects.create(owner=user)
-    basket.strategy = Default()
-    for price, quantity in lines:
-        product = oscar_create_product()
-        create_stockrecord(
-            product, price=Decimal(price), num_in_stock=quantity + 5, currency=currency
-        )
-        basket.add_product(product, quantity)
-    return create_order(basket=basket, user=user, **kwargs)
-
-
-def create_redemption_settings(**kwargs):
-    from oscar_loyalty.models import RedemptionSettings
-
+def create_redemption_settings(**kwargs) -> RedemptionSettings:
     kwargs.setdefault("points_per_unit", 100)
     return RedemptionSettings.objects.create(currency="GBP", **kwargs)
 
 
-def open_basket(user, lines: list[tuple[str, int]]):
-    """The user's open basket with ``lines`` of (unit price, quantity), each a new product."""
-    from oscar.core.loading import get_class
-    from oscar.test.factories import create_stockrecord
-    from oscar.test.factories import create_product as oscar_create_product
-
-    Basket = get_model("basket", "Basket")
-    Default = get_class("partner.strategy", "Default")
-    basket, _created = Basket.open.get_or_create(owner=user)
+def _add_lines(basket, lines: list[tuple[str, int]], currency: str = "GBP") -> None:
     basket.strategy = Default()
     for price, quantity in lines:
-        product = oscar_create_product()
-        create_stockrecord(product, price=Decimal(price), num_in_stock=quantity + 5)
+        product = create_product()
+        create_stockrecord(
+            product, price=Decimal(price), num_in_stock=quantity + 5, currency=currency
+        )
         basket.add_product(product, quantity)
+
+
+def open_basket(user, lines: list[tuple[str, int]]):
+    """The user's open basket with ``lines`` of (unit price, quantity), each a new product."""
+    basket, _created = Basket.open.get_or_create(owner=user)
+    _add_lines(basket, lines)
     return basket
 
 
 def with_offers(basket, user):
-    """Apply site offers like Oscar's middleware does on every request, on a fresh copy."""
-    from oscar.core.loading import get_class
-
-    Basket = get_model("basket", "Basket")
-    Default = get_class("partner.strategy", "Default")
-    Applicator = get_class("offer.applicator", "Applicator")
+    """A fresh copy of the basket with site offers applied, as Oscar's middleware does."""
     fresh = Basket.objects.get(pk=basket.pk)
     fresh.strategy = Default()
     fresh.owner = user
     Applicator().apply(fresh, user)
     return fresh
+
+
+def place_order(user, lines: list[tuple[str, int]], currency: str = "GBP", **kwargs):
+    """Place a real order through Oscar's OrderCreator (fires order_placed) for ``lines`` of
+    (unit price, quantity), each a new product."""
+    basket = Basket.objects.create(owner=user)
+    _add_lines(basket, lines, currency)
+    return create_order(basket=basket, user=user, **kwargs)
