@@ -13,5 +13,8 @@ LOYALTY_NAVIGATION = {
     "icon": "fas fa-gift",
     "children": [
         {"label": _("Overview"), "url_name": "oscar_loyalty_dashboard:loyalty-index"},
+        {"label": _("Accounts"), "url_name": "oscar_loyalty_dashboard:loyalty-account-list"},
+        {"label": _("Earning rules"), "url_name": "oscar_loyalty_dashboard:loyalty-rule-list"},
+        {"label": _("Settings"), "url_name": "oscar_loyalty_dashboard:loyalty-settings"},
     ],
 }
