@@ -37,6 +37,16 @@ class LoyaltyConfig(OscarConfig):
                 name="redeem-points",
             ),
             path(
+                "rewards/<int:reward_id>/redeem/",
+                login_required(views.RedeemRewardView.as_view()),
+                name="reward-redeem",
+            ),
+            path(
+                "rewards/mine/<int:redemption_id>/apply/",
+                login_required(views.ApplyRewardView.as_view()),
+                name="reward-apply",
+            ),
+            path(
                 "follow/<int:rule_id>/",
                 login_required(views.SocialFollowView.as_view()),
                 name="social-follow",

@@ -11,7 +11,7 @@ from django.db import OperationalError
 from django.utils import timezone
 from oscar.core.loading import get_model
 
-from . import conf, earning, periodic, redemption
+from . import conf, earning, periodic, redemption, rewards
 
 Order = get_model("order", "Order")
 PaymentEvent = get_model("order", "PaymentEvent")
@@ -87,3 +87,9 @@ def award_birthday_points() -> int:
 def release_stale_holds() -> int:
     """Periodic: give back points held for baskets that were abandoned or emptied."""
     return periodic.release_stale_holds(timezone.now())
+
+
+@shared_task(**RETRY)
+def settle_reward_vouchers() -> int:
+    """Periodic: mark reward vouchers used, or expire them and give points back per policy."""
+    return rewards.settle_reward_vouchers(timezone.now())

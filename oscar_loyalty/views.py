@@ -1,5 +1,7 @@
-"""Shopper-facing pages. Every view works on the signed-in shopper's own account only: no
-account or entry id ever comes from the URL or the form."""
+"""Shopper-facing pages. Every view works on the signed-in shopper's own account only: an id
+that comes from a URL is always looked up within that account (someone else's gives 404)."""
+
+import uuid
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -14,14 +16,16 @@ from django.views import View
 from django.views.generic import TemplateView
 from oscar.core.loading import get_class
 
-from . import actions, conf, ledger, redemption
+from . import actions, conf, ledger, redemption, rewards
 from .forms import CustomerProfileForm, RedeemPointsForm
 from .models import (
     CustomerProfile,
+    GiftReward,
     LedgerEntry,
     NewsletterRule,
     PointsLot,
     ProgramSettings,
+    RewardRedemption,
     SocialFollowRule,
 )
 
@@ -61,8 +65,20 @@ class RewardsView(PageTitleMixin, TemplateView):
             entries=page.object_list,
             profile_form=CustomerProfileForm(instance=profile),
             follow_rules=SocialFollowRule.objects.active(),
+            rewards=[
+                _with_missing(reward, account.available) for reward in rewards.available_rewards()
+            ],
+            my_rewards=account.reward_redemptions.filter(status=RewardRedemption.ISSUED)
+            .select_related("voucher", "reward")
+            .order_by("expires_at"),
+            token=uuid.uuid4().hex,
         )
         return context
+
+
+def _with_missing(reward, available: int):
+    reward.points_missing = max(0, reward.points_cost - available)
+    return reward
 
 
 class ProfileView(View):
@@ -154,3 +170,59 @@ class RedeemPointsView(View):
         ):
             return candidate
         return reverse("basket:summary")
+
+
+class RedeemRewardView(View):
+    """Buy a reward with points; a gift also goes straight into the basket."""
+
+    def post(self, request, reward_id: int):
+        reward = get_object_or_404(rewards.available_rewards(), pk=reward_id)
+        token = request.POST.get("token", "")
+        if not (len(token) == 32 and all(c in "0123456789abcdef" for c in token)):
+            messages.error(request, _("Please try again from your Rewards page."))
+            return redirect("oscar_loyalty:account")
+        account = ledger.account_for_user(request.user)
+        try:
+            redeemed = rewards.redeem_reward(
+                account, reward, key=f"reward:{account.pk}:{reward.pk}:{token}"
+            )
+        except rewards.RewardError as error:
+            messages.error(request, str(error))
+            return redirect("oscar_loyalty:account")
+        if isinstance(reward, GiftReward):
+            _add_voucher_to_basket(request, redeemed, add_product=reward.product)
+            return redirect("basket:summary")
+        messages.success(
+            request,
+            _("Your reward is ready: use code %(code)s at checkout.")
+            % {"code": redeemed.voucher.code},
+        )
+        return redirect("oscar_loyalty:account")
+
+
+class ApplyRewardView(View):
+    """Put one of the shopper's own reward vouchers on their basket in one click."""
+
+    def post(self, request, redemption_id: int):
+        redeemed = get_object_or_404(
+            RewardRedemption.objects.select_related("voucher"),
+            pk=redemption_id,
+            account__user=request.user,
+            status=RewardRedemption.ISSUED,
+        )
+        _add_voucher_to_basket(request, redeemed)
+        return redirect("basket:summary")
+
+
+def _add_voucher_to_basket(request, redeemed: RewardRedemption, add_product=None) -> None:
+    basket = request.basket
+    if not basket.id:
+        basket.save()
+    if add_product is not None:
+        basket.add_product(add_product, 1)
+    voucher = redeemed.voucher
+    if voucher is None or not voucher.is_active():
+        messages.error(request, _("This reward voucher has expired."))
+        return
+    basket.vouchers.add(voucher)
+    messages.success(request, _("Reward %(code)s added to your basket.") % {"code": voucher.code})

@@ -195,6 +195,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "oscar_loyalty.tasks.release_stale_holds",
         "schedule": 60 * 60,
     },
+    "loyalty-settle-reward-vouchers": {
+        "task": "oscar_loyalty.tasks.settle_reward_vouchers",
+        "schedule": 60 * 60,
+    },
     "loyalty-birthdays": {
         "task": "oscar_loyalty.tasks.award_birthday_points",
         "schedule": 24 * 3600,

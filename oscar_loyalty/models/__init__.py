@@ -4,6 +4,15 @@ from .customers import CustomerProfile, SentNotice
 from .ledger import LedgerEntry, LotAllocation, PointsAccount, PointsLot
 from .program import ProgramSettings
 from .redemption import PointsHold, RedemptionSettings
+from .rewards import (
+    AmountOffReward,
+    FreeProductReward,
+    FreeShippingReward,
+    GiftReward,
+    PercentageOffReward,
+    Reward,
+    RewardRedemption,
+)
 from .rules import (
     ActionRule,
     BirthdayRule,
@@ -18,6 +27,13 @@ from .rules import (
 )
 
 __all__ = [
+    "AmountOffReward",
+    "FreeProductReward",
+    "FreeShippingReward",
+    "GiftReward",
+    "PercentageOffReward",
+    "Reward",
+    "RewardRedemption",
     "ActionRule",
     "BirthdayRule",
     "CustomerProfile",
@@ -42,6 +58,6 @@ __all__ = [
 # The offer proxies are models too (app_label oscar_loyalty); imported last because they use the
 # domain modules, which import the models above.
 from ..offers.benefits import PointsDiscountBenefit  # noqa: E402
-from ..offers.conditions import PointsAppliedCondition  # noqa: E402
+from ..offers.conditions import PointsAppliedCondition, RewardCustomerCondition  # noqa: E402
 
-__all__ += ["PointsAppliedCondition", "PointsDiscountBenefit"]
+__all__ += ["PointsAppliedCondition", "PointsDiscountBenefit", "RewardCustomerCondition"]

@@ -42,6 +42,10 @@ class ProgramSettings(models.Model):
         validators=[MaxValueValidator(365)],
     )
 
+    return_points_for_expired_rewards = models.BooleanField(
+        _("give points back for reward vouchers that expire unused"), default=True
+    )
+
     class Meta:
         verbose_name = _("programme settings")
         verbose_name_plural = _("programme settings")

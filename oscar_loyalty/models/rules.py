@@ -18,8 +18,10 @@ from polymorphic.query import PolymorphicQuerySet
 MAX_POINTS_PER_AWARD = 10_000_000
 
 
-class EarningRuleQuerySet(PolymorphicQuerySet):
-    def active(self, at: datetime | None = None) -> "EarningRuleQuerySet":
+class ScheduledQuerySet(PolymorphicQuerySet):
+    """Rows switched on and within their optional start and end dates."""
+
+    def active(self, at: datetime | None = None) -> "ScheduledQuerySet":
         at = at or timezone.now()
         return self.filter(
             Q(is_active=True),
@@ -37,7 +39,7 @@ class EarningRule(PolymorphicModel):
     ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
-    objects = PolymorphicManager.from_queryset(EarningRuleQuerySet)()
+    objects = PolymorphicManager.from_queryset(ScheduledQuerySet)()
 
     class Meta:
         verbose_name = _("earning rule")
