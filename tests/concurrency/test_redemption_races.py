@@ -12,6 +12,7 @@ from oscar.test.factories import UserFactory
 from oscar_loyalty import ledger, redemption
 from oscar_loyalty.models import LedgerEntry, PointsHold
 from oscar_loyalty.verification import find_discrepancies
+from tests.checkout import go_to_preview
 from tests.concurrency.test_ledger_races import run_in_threads
 from tests.factories import (
     create_buyable_product,
@@ -66,18 +67,7 @@ def _shopper_at_order_preview(points: int) -> tuple[Client, object]:
         reverse("oscar_loyalty:redeem-points"),
         {"action": "apply", "points": str(points), "token": "f" * 32},
     )
-    client.post(
-        reverse("checkout:shipping-address"),
-        {
-            "first_name": "Ada",
-            "last_name": "Lovelace",
-            "line1": "1 Analytical Street",
-            "line4": "London",
-            "postcode": "N1 9GU",
-            "country": "GB",
-        },
-    )
-    client.get(reverse("checkout:shipping-method"), follow=True)  # one method: chosen for us
+    go_to_preview(client)
     preview = client.get(reverse("checkout:preview"))
     assert preview.status_code == 200 and "Pay with your points" in preview.content.decode()
     return client, shopper

@@ -1,0 +1,71 @@
+"""Loyalty blocks cost at most 2 SQL queries on the basket and checkout preview pages."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from oscar.core.loading import get_model
+from oscar.test.factories import UserFactory
+
+from oscar_loyalty import ledger
+from oscar_loyalty.redemption import points_offer_id
+from tests.checkout import go_to_preview
+from tests.factories import (
+    create_buyable_product,
+    create_redemption_settings,
+    create_shipping_country,
+    create_spend_rule,
+)
+
+ConditionalOffer = get_model("offer", "ConditionalOffer")
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def shopper_with_points_applied(client):
+    create_spend_rule("1")
+    create_redemption_settings()
+    create_shipping_country()
+    user = UserFactory()
+    ledger.earn(ledger.account_for_user(user), 1000, key="funding")
+    client.force_login(user)
+    for title in ("Jumbo Bag Red Retrospot", "Regency Cakestand", "Party Bunting"):
+        product = create_buyable_product(title, "12.50")
+        client.post(reverse("basket:add", args=[product.pk]), {"quantity": 2})
+    client.post(
+        reverse("oscar_loyalty:redeem-points"),
+        {"action": "apply", "points": "500", "token": "a" * 32},
+    )
+    return client
+
+
+def count_queries(client, url: str) -> tuple[int, str]:
+    client.get(url)  # warm caches, as on any running shop
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries), response.content.decode()
+
+
+def loyalty_switched_off(settings):
+    """As if the plugin were not installed: its blocks hidden and its site offer suspended."""
+    settings.OSCAR_HIDDEN_FEATURES = ["loyalty"]
+    ConditionalOffer.objects.filter(pk=points_offer_id()).update(status=ConditionalOffer.SUSPENDED)
+
+
+@pytest.mark.parametrize("page", ["basket", "preview"])
+def test_loyalty_adds_at_most_two_queries(shopper_with_points_applied, settings, page):
+    client = shopper_with_points_applied
+    if page == "preview":
+        go_to_preview(client)
+    url = reverse("basket:summary" if page == "basket" else "checkout:preview")
+
+    with_loyalty, html = count_queries(client, url)
+    assert "Pay with your points" in html and "You will earn" in html  # the blocks rendered
+
+    loyalty_switched_off(settings)
+    without_loyalty, html = count_queries(client, url)
+    assert "Pay with your points" not in html
+
+    assert with_loyalty - without_loyalty <= 2
