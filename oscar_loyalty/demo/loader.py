@@ -1,11 +1,11 @@
 """Write the cleaned Online Retail data into Oscar: catalogue, customers and historic orders.
 
-Historic orders are written directly with ``bulk_create`` instead of going through Oscar's
-``OrderCreator``: they were placed and paid a decade ago, so no basket, stock allocation, offer,
-e-mail or ``order_placed`` signal must run (points are awarded later by a backfill command), and
-one ``INSERT`` per batch instead of dozens of queries per line is what makes the full history load
-in seconds. Everything is looked up by a natural key first (UPC, e-mail, order number, category
-name), so running the loader again, or with a bigger sample, creates nothing twice.
+Historic orders are written with ``bulk_create`` instead of Oscar's ``OrderCreator``: they were
+placed and paid long ago, so no basket, stock allocation, offer, e-mail or ``order_placed`` signal
+must run (points are awarded later by a backfill command), and one ``INSERT`` per batch instead of
+several queries per line is what loads the full history in a minute. Everything is looked up by a
+natural key first (UPC, e-mail, order number, category name), so running the loader again, or
+with a bigger sample, creates nothing twice.
 """
 
 from __future__ import annotations
@@ -22,17 +22,9 @@ from django.db import connection, transaction
 from django.db.models import Model
 from django.utils.text import slugify
 from oscar.checks import use_productcategory_materialised_view
-from oscar.core.loading import get_class, get_model
+from oscar.core.loading import get_model
 
-from .online_retail import (
-    COUNTRIES,
-    FALLBACK_COUNTRY,
-    OTHER_CATEGORY,
-    Dataset,
-    OrderInfo,
-    OrderLineInfo,
-    pick_shopper,
-)
+from . import online_retail as retail
 
 Category = get_model("catalogue", "Category")
 Country = get_model("address", "Country")
@@ -44,24 +36,23 @@ ProductCategory = get_model("catalogue", "ProductCategory")
 ProductClass = get_model("catalogue", "ProductClass")
 ShippingAddress = get_model("order", "ShippingAddress")
 StockRecord = get_model("partner", "StockRecord")
-create_from_breadcrumbs = get_class("catalogue.categories", "create_from_breadcrumbs")
 User = get_user_model()
 
 PARTNER_NAME = "Online Retail Ltd"
 PRODUCT_CLASS_NAME = "Gift"
-CURRENCY = "GBP"  # the dataset's prices are pounds sterling whatever the shop's default
+CURRENCY = "GBP"  # the dataset's prices are pounds sterling, whatever the shop's default
 STOCK_LEVEL = 1000  # plenty, so every demo product can be bought in the sandbox
-ORDER_STATUS = "Complete"  # delivered a decade ago
+ORDER_STATUS = "Complete"  # delivered long ago
 SHIPPING_METHOD, SHIPPING_CODE = "Free shipping", "free-shipping"  # Oscar's Free method
 ADDRESS_LINE = "Address not recorded"  # the dataset only says which country
 CUSTOMER_PASSWORD = "demo-password"
 CUSTOMER_EMAIL = "customer{id}@demo.example.com"
-CENT = Decimal("0.01")
-ZERO = Decimal("0.00")
+CENT, ZERO = Decimal("0.01"), Decimal("0.00")
 IN_CHUNK = 500  # values per ``__in`` lookup: far below every database's parameter limit
 REFRESH_HIERARCHY = "REFRESH MATERIALIZED VIEW CONCURRENTLY catalogue_product_category_hierarchy"
+HAS_USERNAME = any(f.name == "username" for f in User._meta.fields)  # Oscar's own User has none
 
-#: ``progress(stage, done, total)``; stages: "catalogue", "customers", "orders" (in lines).
+#: ``progress(stage, done, total)``; stages: catalogue, customers, orders (in lines), index.
 Progress = Callable[[str, int, int], None]
 
 
@@ -72,11 +63,12 @@ class DemoAccount:
     username: str
     email: str
     password: str
+    last_name: str
     staff: bool = False
 
 
-ADMIN = DemoAccount("admin", "admin@example.com", "admin", staff=True)
-SHOPPER = DemoAccount("shopper", "shopper@example.com", "shopper")
+ADMIN = DemoAccount("admin", "admin@example.com", "admin", "Admin", staff=True)
+SHOPPER = DemoAccount("shopper", "shopper@example.com", "shopper", "Shopper")
 
 
 @dataclass
@@ -87,22 +79,17 @@ class Count:
 
 @dataclass
 class LoadStats:
-    """What the demo shop now holds of the dataset (``total``) and what this run added."""
+    """What the shop holds of the loaded sample (``total``) and what this run added."""
 
     products: Count = field(default_factory=Count)
     categories: Count = field(default_factory=Count)
     customers: Count = field(default_factory=Count)
     orders: Count = field(default_factory=Count)
     lines: Count = field(default_factory=Count)
+    catalogue_changed: bool = False
+    indexed: int = 0
     shopper_customer_id: int | None = None
     shopper_order_count: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class CatalogueItem:
-    product_id: int
-    stockrecord_id: int
-    title: str
 
 
 def customer_email(customer_id: int) -> str:
@@ -110,16 +97,19 @@ def customer_email(customer_id: int) -> str:
 
 
 def load_demo_data(
-    dataset: Dataset,
+    dataset: retail.Dataset,
     customer_ids: Sequence[int],
     *,
     progress: Progress | None = None,
     batch_size: int = 500,
+    reindex: bool = False,
 ) -> LoadStats:
-    """Load the whole catalogue plus the given customers with all their orders, atomically.
+    """Load the whole catalogue plus these customers with all their orders.
 
-    One transaction: a failure leaves nothing half-loaded (so a re-run never meets a customer
-    with only part of their history), and SQLite writes one journal instead of thousands.
+    One transaction: a failure leaves nothing half-loaded (a re-run never meets a customer with
+    part of their history), and SQLite writes one journal instead of thousands. The search index
+    (which Oscar's category pages read) is updated after the commit when the catalogue changed,
+    the index lacks products or ``reindex`` asks for it: ``bulk_create`` sends no signals.
     """
     report = progress or (lambda stage, done, total: None)
     stats = LoadStats()
@@ -128,37 +118,27 @@ def load_demo_data(
         partner, catalogue = load_catalogue(dataset, stats, batch_size)
         countries = ensure_countries(dataset.customers[cid].country_code for cid in customer_ids)
         report("catalogue", len(dataset.products), len(dataset.products))
-
         report("customers", 0, len(customer_ids))
-        ensure_account(ADMIN)
-        shopper, shopper_created = ensure_account(SHOPPER)
-        shopper_id = resolve_shopper_customer(dataset, customer_ids, shopper)
-        stats.shopper_customer_id = shopper_id
-        if shopper_id is not None:
-            stats.shopper_order_count = dataset.customers[shopper_id].order_count
-            if shopper_created:
-                shopper.date_joined = dataset.customers[shopper_id].first_order
-                shopper.save(update_fields=["date_joined"])
-        user_ids = load_customers(dataset, customer_ids, shopper_id, shopper.pk, stats, batch_size)
+        user_ids = load_customers(dataset, customer_ids, stats, batch_size)
         report("customers", len(customer_ids), len(customer_ids))
-
-        orders = Replay(dataset, user_ids, partner, catalogue, countries, batch_size)
-        orders.run(customer_ids, stats, report)
+        replay = Replay(dataset, user_ids, partner, catalogue, countries, batch_size)
+        replay.run(customer_ids, stats, report)
+    force = reindex or stats.catalogue_changed
+    stats.indexed = update_search_index(report, batch_size, force=force)
     return stats
 
 
 def ensure_countries(codes: Iterable[str]) -> dict[str, Any]:
-    """The ``address.Country`` rows of these ISO codes, created and made shipping countries."""
-    codes = sorted(set(codes) | {FALLBACK_COUNTRY})
+    """The ``address.Country`` rows of these ISO codes (and GB), made shipping countries."""
+    codes = sorted(set(codes) | {retail.FALLBACK_COUNTRY})
     existing = set(Country.objects.filter(pk__in=codes).values_list("pk", flat=True))
+    fields = ("iso_3166_1_a3", "iso_3166_1_numeric", "printable_name")
     Country.objects.bulk_create(
         Country(
             iso_3166_1_a2=code,
-            iso_3166_1_a3=COUNTRIES[code][0],
-            iso_3166_1_numeric=COUNTRIES[code][1],
-            printable_name=COUNTRIES[code][2],
-            name=COUNTRIES[code][2],
+            name=retail.COUNTRIES[code][2],
             is_shipping_country=True,
+            **dict(zip(fields, retail.COUNTRIES[code], strict=True)),
         )
         for code in codes
         if code not in existing
@@ -170,100 +150,87 @@ def ensure_countries(codes: Iterable[str]) -> dict[str, Any]:
 def ensure_categories(names: Iterable[str]) -> tuple[dict[str, int], int]:
     """Top-level categories by name (alphabetical, "Other" last) and how many were created.
 
-    Treebeard assigns tree paths one node at a time, so categories are created one by one with
-    Oscar's own helper: there are only a dozen or so.
+    Treebeard assigns tree paths one node at a time, so the dozen or so categories are created
+    one by one through it, which also runs Oscar's category signals.
     """
-    wanted = sorted(set(names), key=lambda name: (name == OTHER_CATEGORY, name))
-    ids: dict[str, int] = {}
-    for name, pk in (
-        Category.objects.filter(depth=1, name__in=wanted).order_by("path").values_list("name", "pk")
-    ):
-        ids.setdefault(name, pk)
-    created = 0
-    for name in wanted:
-        if name not in ids:
-            ids[name] = create_from_breadcrumbs(name).pk
-            created += 1
-    return ids, created
+    wanted = sorted(set(names), key=lambda name: (name == retail.OTHER_CATEGORY, name))
+    roots = Category.objects.filter(depth=1, name__in=wanted).order_by("-path")
+    ids = dict(roots.values_list("name", "pk"))  # the first root of a duplicated name wins
+    add_root = getattr(Category.objects, "add_root", None)  # treebeard >= 7; older: on the class
+    missing = [name for name in wanted if name not in ids]
+    for name in missing:
+        category = add_root({"name": name}) if add_root else Category.add_root(name=name)
+        ids[name] = category.pk
+    return ids, len(missing)
 
 
 def load_catalogue(
-    dataset: Dataset, stats: LoadStats, batch_size: int
-) -> tuple[Any, dict[str, CatalogueItem]]:
-    """One product per stock code with a stock record and exactly one category.
+    dataset: retail.Dataset, stats: LoadStats, batch_size: int
+) -> tuple[Any, dict[str, tuple[int, int, str]]]:
+    """One product per stock code, each with a stock record and exactly one category.
 
-    Returns the partner and, per stock code, what an order line needs to point at.
+    Returns the partner and, per stock code, (product pk, stock record pk, title): what an
+    order line points at.
     """
     product_class = _first_or_create(
-        ProductClass, name=PRODUCT_CLASS_NAME, requires_shipping=True, track_stock=True
+        ProductClass, PRODUCT_CLASS_NAME, requires_shipping=True, track_stock=True
     )
-    partner = _first_or_create(Partner, name=PARTNER_NAME)
-    category_ids, stats.categories.created = ensure_categories(
-        info.category for info in dataset.products.values()
-    )
-    stats.categories.total = len(category_ids)
+    partner = _first_or_create(Partner, PARTNER_NAME)
+    products = dataset.products
+    category_ids, created = ensure_categories(info.category for info in products.values())
+    stats.categories = Count(total=len(category_ids), created=created)
 
-    codes = sorted(dataset.products)
+    codes = sorted(products)
     product_ids = _ids_by(Product, "upc", codes)
     new_products = [
         Product(
             upc=code,
-            title=dataset.products[code].title,
-            slug=slugify(dataset.products[code].title)[:255] or slugify(code),
+            title=products[code].title,
+            slug=slugify(products[code].title)[:255] or slugify(code),
             product_class=product_class,
             structure=Product.STANDALONE,
-            is_public=True,
         )
         for code in codes
         if code not in product_ids
     ]
     Product.objects.bulk_create(new_products, batch_size=batch_size)
-    if new_products:
-        product_ids = _ids_by(Product, "upc", codes)
+    product_ids = _ids_by(Product, "upc", codes) if new_products else product_ids
     stats.products = Count(total=len(codes), created=len(new_products))
 
-    stockrecord_ids = _ids_by(
-        StockRecord, "product_id", product_ids.values(), key="pk", partner=partner
-    )
-    StockRecord.objects.bulk_create(
-        (
-            StockRecord(
-                product_id=product_ids[code],
-                partner=partner,
-                partner_sku=code,
-                price_currency=CURRENCY,
-                price=dataset.products[code].price.quantize(CENT),
-                num_in_stock=STOCK_LEVEL,
-            )
-            for code in codes
-            if product_ids[code] not in stockrecord_ids
-        ),
-        batch_size=batch_size,
-    )
-    stockrecord_ids = _ids_by(
-        StockRecord, "product_id", product_ids.values(), key="pk", partner=partner
-    )
-
-    categorised = _ids_by(ProductCategory, "product_id", product_ids.values(), key="pk")
-    new_links = [
-        ProductCategory(
-            product_id=product_ids[code], category_id=category_ids[dataset.products[code].category]
+    pks = product_ids.values()
+    stockrecord_ids = _ids_by(StockRecord, "product_id", pks, partner=partner)
+    new_records = [
+        StockRecord(
+            product_id=product_ids[code],
+            partner=partner,
+            partner_sku=code,
+            price_currency=CURRENCY,
+            price=products[code].price.quantize(CENT),
+            num_in_stock=STOCK_LEVEL,
         )
         for code in codes
+        if product_ids[code] not in stockrecord_ids
+    ]
+    StockRecord.objects.bulk_create(new_records, batch_size=batch_size)
+    if new_records:
+        stockrecord_ids = _ids_by(StockRecord, "product_id", pks, partner=partner)
+
+    categorised = _ids_by(ProductCategory, "product_id", pks)
+    new_links = [
+        ProductCategory(product_id=product_ids[code], category_id=category_ids[info.category])
+        for code, info in sorted(products.items())
         if product_ids[code] not in categorised
     ]
     ProductCategory.objects.bulk_create(new_links, batch_size=batch_size)
     if new_links and use_productcategory_materialised_view():
-        # bulk_create sends no post_save, so refresh what Oscar's receiver would have refreshed
-        with connection.cursor() as cursor:
+        with connection.cursor() as cursor:  # what Oscar's post_save receiver would have done
             cursor.execute(REFRESH_HIERARCHY)
+    stats.catalogue_changed = bool(new_products or new_records or new_links or created)
 
-    return partner, {
-        code: CatalogueItem(
-            product_ids[code], stockrecord_ids[product_ids[code]], dataset.products[code].title
-        )
-        for code in codes
+    items = {
+        code: (pk, stockrecord_ids[pk], products[code].title) for code, pk in product_ids.items()
     }
+    return partner, items
 
 
 def ensure_account(account: DemoAccount) -> tuple[Any, bool]:
@@ -272,14 +239,13 @@ def ensure_account(account: DemoAccount) -> tuple[Any, bool]:
     An existing account keeps its password: the command never resets a password someone chose.
     """
     user = User.objects.filter(email__iexact=account.email).order_by("pk").first()
-    if user is None and _has_username():
+    if user is None and HAS_USERNAME:
         user = User.objects.filter(username=account.username).first()
     if user is None:
         user = User(**_user_fields(account.username, account.email))
         user.set_password(account.password)
         user.is_staff = user.is_superuser = account.staff
-        if not account.staff:
-            user.first_name, user.last_name = "Demo", "Shopper"
+        user.first_name, user.last_name = "Demo", account.last_name
         user.save()
         return user, True
     if account.staff and not (user.is_staff and user.is_superuser):
@@ -288,36 +254,40 @@ def ensure_account(account: DemoAccount) -> tuple[Any, bool]:
     return user, False
 
 
-def resolve_shopper_customer(
-    dataset: Dataset, customer_ids: Sequence[int], shopper: Any
+def resolve_shopper(
+    dataset: retail.Dataset, customer_ids: Sequence[int], shopper: Any
 ) -> int | None:
     """The customer whose history the demo shopper owns.
 
-    Once the shopper owns orders, it stays that customer whatever the sample of a later run (a
-    bigger sample must not turn it into someone else); otherwise it is the sampled customer with
-    the most orders.
+    Once the shopper owns orders it stays that customer, whatever a later run samples (a bigger
+    sample must not turn it into someone else); before that, the sampled customer with the most
+    orders, the richest history to show.
     """
     numbers = Order.objects.filter(user=shopper).order_by("pk").values_list("number", flat=True)
     for number in numbers.iterator():
         if number in dataset.orders:
             return dataset.orders[number].customer_id
-    return pick_shopper(dataset, customer_ids)
+    return retail.pick_shopper(dataset, customer_ids)
 
 
 def load_customers(
-    dataset: Dataset,
-    customer_ids: Sequence[int],
-    shopper_customer_id: int | None,
-    shopper_user_id: int,
-    stats: LoadStats,
-    batch_size: int,
+    dataset: retail.Dataset, customer_ids: Sequence[int], stats: LoadStats, batch_size: int
 ) -> dict[int, int]:
-    """A user per customer id (customer id -> user pk), created in bulk with one shared hash.
+    """The admin, the demo shopper and a user per sampled customer (customer id -> user pk).
 
-    Hashing ``demo-password`` once instead of per user saves minutes: a password hash is slow
-    by design.
+    All customers share one password hash: hashing is slow by design, and hashing
+    ``demo-password`` thousands of times would take minutes.
     """
-    emails = {cid: customer_email(cid) for cid in customer_ids if cid != shopper_customer_id}
+    ensure_account(ADMIN)
+    shopper, shopper_created = ensure_account(SHOPPER)
+    shopper_id = stats.shopper_customer_id = resolve_shopper(dataset, customer_ids, shopper)
+    if shopper_id is not None:
+        stats.shopper_order_count = dataset.customers[shopper_id].order_count
+        if shopper_created:
+            shopper.date_joined = dataset.customers[shopper_id].first_order
+            shopper.save(update_fields=["date_joined"])
+
+    emails = {cid: customer_email(cid) for cid in customer_ids if cid != shopper_id}
     existing = _ids_by(User, "email", emails.values())
     password = make_password(CUSTOMER_PASSWORD)
     new_users = [
@@ -332,9 +302,11 @@ def load_customers(
     User.objects.bulk_create(new_users, batch_size=batch_size)
     by_email = _ids_by(User, "email", emails.values()) if new_users else existing
     user_ids = {cid: by_email[email] for cid, email in emails.items()}
-    if shopper_customer_id in set(customer_ids):
-        user_ids[shopper_customer_id] = shopper_user_id
-    stats.customers = Count(total=len(user_ids), created=len(new_users))
+    sampled_shopper = shopper_id in set(customer_ids)
+    if sampled_shopper:
+        user_ids[shopper_id] = shopper.pk
+    created = len(new_users) + int(sampled_shopper and shopper_created)
+    stats.customers = Count(total=len(user_ids), created=created)
     return user_ids
 
 
@@ -343,14 +315,14 @@ class Replay:
     """Replays customers' invoices as complete Oscar orders on their original dates.
 
     Prices are taken as tax-inclusive with zero tax (the data has no tax split), totals are the
-    sum of the lines and shipping is free. Order numbers are the invoice numbers, so numbers that
+    sum of the lines, shipping is free. Order numbers are the invoice numbers: numbers that
     already exist are skipped.
     """
 
-    dataset: Dataset
+    dataset: retail.Dataset
     user_ids: dict[int, int]
     partner: Any
-    catalogue: dict[str, CatalogueItem]
+    catalogue: dict[str, tuple[int, int, str]]
     countries: dict[str, Any]
     batch_size: int = 500
 
@@ -359,33 +331,32 @@ class Replay:
         existing = _ids_by(Order, "number", (order.number for order in orders))
         todo = [order for order in orders if order.number not in existing]
         stats.orders = Count(total=len(orders), created=len(todo))
-        stats.lines = Count(
-            total=sum(len(order.lines) for order in orders),
-            created=sum(len(order.lines) for order in todo),
-        )
-        report("orders", 0, stats.lines.created)
+        created_lines = sum(len(order.lines) for order in todo)
+        stats.lines = Count(sum(len(order.lines) for order in orders), created_lines)
+        report("orders", 0, created_lines)
         if not todo:
             return
         try:
             site = Site.objects.get_current()
-        except Site.DoesNotExist:
+        except Site.DoesNotExist:  # orders keep a nullable site
             site = None
         address_ids = self.shipping_addresses({order.customer_id for order in todo})
         done = 0
         for batch in _chunks(todo, self.batch_size):
             orders = [self.order(info, site, address_ids[info.customer_id]) for info in batch]
-            _bulk_create_with_pks(Order, orders, self.batch_size)
+            # PostgreSQL and SQLite >= 3.35 return the new pks, which the lines point at
+            Order.objects.bulk_create(orders, batch_size=self.batch_size)
             lines = [
-                self.line(order, line)
+                self.line(order.pk, line)
                 for info, order in zip(batch, orders, strict=True)
                 for line in info.lines
             ]
             Line.objects.bulk_create(lines, batch_size=self.batch_size)
             done += len(lines)
-            report("orders", done, stats.lines.created)
+            report("orders", done, created_lines)
 
-    def order(self, info: OrderInfo, site: Site | None, address_id: int) -> Any:
-        total = sum((_line_total(line.quantity, line.unit_price) for line in info.lines), ZERO)
+    def order(self, info: retail.OrderInfo, site: Site | None, address_id: int) -> Any:
+        total = sum((_line_total(line) for line in info.lines), ZERO)
         return Order(
             number=info.number,
             site=site,
@@ -403,24 +374,23 @@ class Replay:
             date_placed=info.date_placed,
         )
 
-    def line(self, order: Any, line: OrderLineInfo) -> Any:
-        item = self.catalogue[line.stock_code]
-        unit_price = line.unit_price.quantize(CENT)
-        line_total = _line_total(line.quantity, line.unit_price)
+    def line(self, order_id: int, line: retail.OrderLineInfo) -> Any:
+        product_id, stockrecord_id, title = self.catalogue[line.stock_code]
+        unit_price, total = line.unit_price.quantize(CENT), _line_total(line)
         return Line(
-            order_id=order.pk,
+            order_id=order_id,
             partner=self.partner,
             partner_name=self.partner.name,
             partner_sku=line.stock_code,
-            stockrecord_id=item.stockrecord_id,
-            product_id=item.product_id,
-            title=item.title,
+            stockrecord_id=stockrecord_id,
+            product_id=product_id,
+            title=title,
             upc=line.stock_code,
             quantity=line.quantity,
-            line_price_incl_tax=line_total,
-            line_price_excl_tax=line_total,
-            line_price_before_discounts_incl_tax=line_total,
-            line_price_before_discounts_excl_tax=line_total,
+            line_price_incl_tax=total,
+            line_price_excl_tax=total,
+            line_price_before_discounts_incl_tax=total,
+            line_price_before_discounts_excl_tax=total,
             unit_price_incl_tax=unit_price,
             unit_price_excl_tax=unit_price,
             status=ORDER_STATUS,
@@ -431,18 +401,12 @@ class Replay:
         """One shipping address per customer (customer id -> address pk), shared by their orders.
 
         A customer who already has orders keeps the address of those orders, so that loading
-        the rest of their history later does not add a second address.
+        the rest of their history later adds no second address.
         """
         customer_ids = sorted(customer_ids)
-        by_user: dict[int, int] = {}
-        for chunk in _chunks([self.user_ids[cid] for cid in customer_ids], IN_CHUNK):
-            rows = (
-                Order.objects.filter(user_id__in=chunk, shipping_address__isnull=False)
-                .order_by("pk")
-                .values_list("user_id", "shipping_address_id")
-            )
-            for user_id, address_id in rows:
-                by_user.setdefault(user_id, address_id)
+        user_pks = [self.user_ids[cid] for cid in customer_ids]
+        used = Order.objects.filter(shipping_address__isnull=False)
+        by_user = _ids_by(used, "user_id", user_pks, key="shipping_address_id")
         missing = [cid for cid in customer_ids if self.user_ids[cid] not in by_user]
         addresses = []
         for cid in missing:
@@ -453,18 +417,47 @@ class Replay:
             )
             address._update_search_text()  # what ShippingAddress.save() does, bulk_create not
             addresses.append(address)
-        _bulk_create_with_pks(ShippingAddress, addresses, self.batch_size)
-        by_customer = {
-            cid: by_user[self.user_ids[cid]] for cid in customer_ids if cid not in missing
-        }
-        by_customer.update(
-            (cid, address.pk) for cid, address in zip(missing, addresses, strict=True)
-        )
-        return by_customer
+        ShippingAddress.objects.bulk_create(addresses, batch_size=self.batch_size)
+        found = {cid: by_user[self.user_ids[cid]] for cid in customer_ids if cid not in missing}
+        return found | {cid: address.pk for cid, address in zip(missing, addresses, strict=True)}
 
 
-def _line_total(quantity: int, unit_price: Decimal) -> Decimal:
-    return (unit_price * quantity).quantize(CENT)
+def update_search_index(report: Progress, batch_size: int = 500, *, force: bool = True) -> int:
+    """Index the browsable products in every search connection that indexes products.
+
+    Oscar's catalogue and category pages list products from the Haystack index, and
+    ``bulk_create`` sends none of the signals that keep it current. Unless ``force``d, an index
+    that already holds as many products as the shop is left alone (re-runs stay fast), while a
+    new or emptied one (``make clean``, another ``HAYSTACK_WHOOSH_PATH``) is filled.
+    Returns how many products were indexed.
+    """
+    from haystack import connections  # Oscar's search dependency, imported only when needed
+    from haystack.exceptions import NotHandled
+    from haystack.query import SearchQuerySet
+
+    indexed = 0
+    for alias in connections.connections_info:
+        try:
+            index = connections[alias].get_unified_index().get_index(Product)
+        except NotHandled:
+            continue
+        backend = connections[alias].get_backend()
+        products = index.index_queryset(using=alias).order_by("pk")
+        pks = list(products.values_list("pk", flat=True))
+        if not force and SearchQuerySet(using=alias).models(Product).count() >= len(pks):
+            continue
+        # what Oscar's ProductIndex reads per product; prefetched, a third of the time
+        products = products.select_related("product_class").prefetch_related("stockrecords")
+        report("index", 0, len(pks))
+        for done, chunk in enumerate(_chunks(pks, batch_size), start=1):
+            backend.update(index, products.filter(pk__in=chunk))
+            report("index", min(done * batch_size, len(pks)), len(pks))
+        indexed = max(indexed, len(pks))
+    return indexed
+
+
+def _line_total(line: retail.OrderLineInfo) -> Decimal:
+    return (line.unit_price * line.quantity).quantize(CENT)
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -473,36 +466,19 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
 
 
 def _ids_by(
-    model: type[Model], field_name: str, values: Iterable[Any], key: str = "pk", **filters: Any
+    source: Any, field_name: str, values: Iterable[Any], key: str = "pk", **filters: Any
 ) -> dict[Any, Any]:
-    """``{value of field_name: key}`` for the rows whose ``field_name`` is in ``values``.
+    """``{field value: key}`` of the rows (of a model or queryset) whose field is in ``values``.
 
-    Set-based (one query per ``IN_CHUNK`` values) so that looking up thousands of natural keys
-    costs a handful of queries, not one each.
+    Set-based: one query per ``IN_CHUNK`` values, so looking up thousands of natural keys costs
+    a handful of queries, not one each. The oldest row wins when a value repeats.
     """
+    queryset = source._default_manager.all() if isinstance(source, type) else source
     found: dict[Any, Any] = {}
     for chunk in _chunks(sorted(set(values)), IN_CHUNK):
-        rows = (
-            model.objects.filter(**{f"{field_name}__in": chunk}, **filters)
-            .order_by("pk")
-            .values_list(field_name, key)
-        )
-        for value, pk in rows:
-            found.setdefault(value, pk)
+        rows = queryset.filter(**{f"{field_name}__in": chunk}, **filters).order_by("-pk")
+        found.update(rows.values_list(field_name, key))
     return found
-
-
-def _bulk_create_with_pks(model: type[Model], objects: list[Model], batch_size: int) -> None:
-    """``bulk_create`` that leaves primary keys on the objects on every database.
-
-    PostgreSQL and SQLite >= 3.35 return them from the ``INSERT``; elsewhere (MySQL) rows are
-    saved one by one, slower but correct.
-    """
-    if connection.features.can_return_rows_from_bulk_insert:
-        model.objects.bulk_create(objects, batch_size=batch_size)
-    else:
-        for obj in objects:
-            obj.save()
 
 
 def _first_or_create(model: type[Model], name: str, **defaults: Any) -> Any:
@@ -511,10 +487,5 @@ def _first_or_create(model: type[Model], name: str, **defaults: Any) -> Any:
     return obj if obj is not None else model.objects.create(name=name, **defaults)
 
 
-def _has_username() -> bool:
-    return any(f.name == "username" for f in User._meta.get_fields())
-
-
 def _user_fields(username: str, email: str) -> dict[str, str]:
-    """Username and e-mail for the user model in use (a custom one may have no username)."""
-    return {"username": username, "email": email} if _has_username() else {"email": email}
+    return {"username": username, "email": email} if HAS_USERNAME else {"email": email}

@@ -12,6 +12,7 @@ import gzip
 import io
 import random
 import re
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -203,10 +204,6 @@ class Dataset:
     customers: dict[int, CustomerInfo]
     orders: dict[str, OrderInfo]
 
-    @property
-    def line_count(self) -> int:
-        return sum(len(order.lines) for order in self.orders.values())
-
     def orders_of(self, customer_ids: Iterable[int]) -> list[OrderInfo]:
         """The orders of these customers, oldest first, so order ids follow the calendar."""
         wanted = set(customer_ids)
@@ -271,8 +268,10 @@ def parse_row(
     if price is None:
         try:
             price = cache[unit_price] = Decimal(unit_price.strip())
-        except InvalidOperation as error:
-            raise ValueError(f"UnitPrice {unit_price!r} is not a number") from error
+        except InvalidOperation:
+            price = Decimal("NaN")
+        if not price.is_finite():
+            raise ValueError(f"UnitPrice {unit_price!r} is not a number")
     if quantity_value <= 0 or price <= 0:
         return None
     placed = cache.get(invoice_date)
@@ -330,7 +329,7 @@ def read_lines(
                     yield line
                 if progress is not None and row_number % PROGRESS_EVERY == 0:
                     progress(raw.tell(), total)
-        except (OSError, EOFError, UnicodeDecodeError, csv.Error) as error:
+        except (OSError, EOFError, zlib.error, UnicodeDecodeError, csv.Error) as error:
             raise DemoDataError(f"cannot read {path} (line {row_number}): {error}") from error
         except (ValueError, IndexError) as error:
             raise DemoDataError(

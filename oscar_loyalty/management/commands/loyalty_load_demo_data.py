@@ -9,77 +9,43 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from oscar_loyalty.demo.loader import ADMIN, CUSTOMER_PASSWORD, SHOPPER, LoadStats, load_demo_data
 from oscar_loyalty.demo.online_retail import DemoDataError, load_dataset, sample_customers
+from oscar_loyalty.progress import ProgressBar
 
 DEFAULT_CUSTOMERS = 400
 DEFAULT_SEED = 2011
 
 
-def _plain(text: str) -> str:
-    return text
+class DemoProgress(ProgressBar):
+    """The shared progress bar, with this command's stage names and units."""
 
-
-class ProgressBar:
-    """One redrawn line per stage, e.g. ``orders     [######    ]  60%  22,000/37,000 lines``.
-
-    Redrawn only when the percentage changes, so a non-terminal (a CI log) gets ~100 updates per
-    stage rather than one per batch. tqdm would do, but is not worth a dependency.
-    """
-
-    WIDTH = 30
-
-    def __init__(self, stream: OutputWrapper, enabled: bool) -> None:
-        self.stream = stream
-        self.enabled = enabled
-        self.stage: str | None = None
-        self.drawn: tuple[str, int] | None = None
-
-    def update(self, stage: str, done: int, total: int) -> None:
-        if not self.enabled:
-            return
-        if stage != self.stage:
-            self.finish()
-            self.stage = stage
-        fraction = min(done / total, 1.0) if total else 1.0
-        if self.drawn == (stage, int(fraction * 100)):
-            return
-        self.drawn = (stage, int(fraction * 100))
-        filled = int(fraction * self.WIDTH)
-        bar = "#" * filled + " " * (self.WIDTH - filled)
+    def update(self, stage: str, done: int, total: int, unit: str = "", amount: str = "") -> None:
         labels = {
             "reading": (_("reading"), _("MB")),
             "catalogue": (_("catalogue"), _("products")),
             "customers": (_("customers"), _("customers")),
             "orders": (_("orders"), _("lines")),
+            "index": (_("search"), _("products")),
         }
-        label, unit = labels.get(stage, (stage, ""))
+        label, unit = labels.get(stage, (stage, unit))
         if stage == "reading":
             amount = f"{done / 1e6:,.1f}/{total / 1e6:,.1f} {unit}"
-        else:
-            amount = f"{done:,}/{total:,} {unit}"
-        self.stream.write(
-            f"\r{label:<10} [{bar}] {fraction:4.0%}  {amount}", ending="", style_func=_plain
-        )
-        self.stream.flush()
+        super().update(label, done, total, unit, amount)
 
     def read(self, done: int, total: int) -> None:
         self.update("reading", done, total)
 
-    def finish(self) -> None:
-        if self.enabled and self.stage is not None:
-            self.stream.write("", ending="\n")
-        self.stage = None
-
 
 class Command(BaseCommand):
-    help = gettext_lazy(
-        "Load the UCI Online Retail purchase history as demo catalogue, customers and orders."
-    )
+    @property
+    def help(self) -> str:  # a property: argparse needs a str, translated when it is shown
+        return _(
+            "Load the UCI Online Retail purchase history as demo catalogue, customers and orders."
+        )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -95,7 +61,9 @@ class Command(BaseCommand):
             help=_("Load a sample of N customers with all their orders (default: %(default)s)."),
         )
         sample.add_argument(
-            "--all", action="store_true", help=_("Load every customer and order (18,402 orders).")
+            "--all",
+            action="store_true",
+            help=_("Load every customer with all their orders instead of a sample."),
         )
         parser.add_argument(
             "--seed",
@@ -106,6 +74,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--batch-size", type=int, default=500, help=_("Orders per bulk insert.")
         )
+        parser.add_argument(
+            "--reindex",
+            action="store_true",
+            help=_("Rebuild the product search index even if the catalogue did not change."),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = options["path"] or getattr(settings, "OSCAR_LOYALTY_DEMO_DATA", None)
@@ -114,7 +87,7 @@ class Command(BaseCommand):
         if options["customers"] < 0 or options["batch_size"] < 1:
             raise CommandError(_("--customers must be 0 or more and --batch-size 1 or more."))
         verbosity = options["verbosity"]
-        progress = ProgressBar(self.stderr, enabled=verbosity >= 1)
+        progress = DemoProgress(self.stderr, enabled=verbosity >= 1)
         try:
             dataset = load_dataset(path, progress.read)
         except DemoDataError as error:
@@ -125,7 +98,11 @@ class Command(BaseCommand):
         count = None if options["all"] else options["customers"]
         customer_ids = sample_customers(dataset, count, options["seed"])
         stats = load_demo_data(
-            dataset, customer_ids, progress=progress.update, batch_size=options["batch_size"]
+            dataset,
+            customer_ids,
+            progress=progress.update,
+            batch_size=options["batch_size"],
+            reindex=options["reindex"],
         )
         progress.finish()
         if verbosity >= 1:
@@ -153,6 +130,10 @@ class Command(BaseCommand):
         for label, count in rows:
             new = _("%(created)s new") % {"created": f"{count.created:,}"}
             self.stdout.write(f"  {label:<12} {count.total:>9,}  ({new})")
+        if stats.indexed:
+            self.stdout.write(
+                _("Search index updated: %(n)s products.") % {"n": f"{stats.indexed:,}"}
+            )
         self.stdout.write(self.style.SUCCESS(_("Sign-ins:")))
         self.stdout.write(
             _("  dashboard (staff):  %(email)s / %(password)s")
