@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import transaction
 from django.db.models import Prefetch
 from oscar.core.loading import get_model
 
@@ -67,14 +68,19 @@ def backfill_orders(
         paths = earning.category_paths(
             line.product_id for order in batch for line in order.lines.all()
         )
-        for key, order in keys.items():
-            if key in done:
-                result.skipped += 1
-                continue
-            entry = earning.award_points_for_order(order, book=book, paths=paths, program=program)
-            if entry is not None:
-                result.awarded += 1
-                result.points += entry.points
+        # One commit per batch rather than per order: most of a backfill's time is otherwise
+        # spent waiting for the disk. Each award is still its own savepoint.
+        with transaction.atomic():
+            for key, order in keys.items():
+                if key in done:
+                    result.skipped += 1
+                    continue
+                entry = earning.award_points_for_order(
+                    order, book=book, paths=paths, program=program
+                )
+                if entry is not None:
+                    result.awarded += 1
+                    result.points += entry.points
         result.orders += len(batch)
         if progress:
             progress(result.orders, total)
