@@ -26,6 +26,7 @@ sandbox-data: $(VENV)/.installed-sandbox
 	$(MANAGE) migrate --noinput -v0
 	$(MANAGE) oscar_populate_countries --initial-only
 	$(MANAGE) loyalty_load_demo_data $(DEMO_ARGS)
+	$(MANAGE) loyalty_demo_programme
 
 sandbox: sandbox-data
 	@echo "Shop: http://127.0.0.1:8000   dashboard: http://127.0.0.1:8000/dashboard/"

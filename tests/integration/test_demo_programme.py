@@ -1,0 +1,29 @@
+"""The sandbox's ready-made programme: created once, and past orders earn straight away."""
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from oscar.test.factories import UserFactory
+
+from oscar_loyalty import ledger
+from oscar_loyalty.models import RedemptionSettings, Reward, SpendRule
+from tests.factories import place_order
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_programme_is_idempotent_and_pays_points_for_past_orders():
+    shopper = UserFactory()
+    order = place_order(shopper, [("40.00", 1)])
+    order.date_placed = timezone.now() - timedelta(days=90)
+    order.save()
+
+    call_command("loyalty_demo_programme", stdout=StringIO(), stderr=StringIO())
+    call_command("loyalty_demo_programme", stdout=StringIO(), stderr=StringIO())
+
+    assert SpendRule.objects.count() == 1 and RedemptionSettings.objects.count() == 1
+    assert Reward.objects.count() == 3  # no "tin" product in this shop: no gift
+    assert ledger.account_for_user(shopper).available == 40
