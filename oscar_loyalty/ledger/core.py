@@ -135,7 +135,7 @@ def post_entry(
             locked.held,
         )
         account.last_activity_at = locked.last_activity_at
-    logger.info("ledger %s %s account=%s key=%s", kind, entry.points, account_id, key)
+    logger.debug("ledger %s %s account=%s key=%s", kind, entry.points, account_id, key)
     return entry
 
 
