@@ -23,6 +23,23 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def serial_live_server_on_sqlite():
+    """On in-memory SQLite the live server shares the test's one connection with its threads;
+    Chromium's parallel requests would use it at once. Serve one request at a time there."""
+    from django.core.servers.basehttp import WSGIServer
+    from django.test.testcases import LiveServerThread
+
+    class SerialWSGIServer(WSGIServer):
+        # The live server thread itself already uses the shared connection.
+        def __init__(self, *args, connections_override=None, **kwargs):
+            super().__init__(*args, **kwargs)
+
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        LiveServerThread.server_class = SerialWSGIServer
+    yield
+
+
 @pytest.fixture(autouse=True)
 def fresh_cache():
     """Cached programme configuration must not leak from one test's rolled-back data."""

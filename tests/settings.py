@@ -11,15 +11,11 @@ import dj_database_url
 
 from sandbox.settings import *  # noqa: F403
 
-DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", "sqlite://:memory:"))}
+DATABASES = {
+    "default": dj_database_url.parse(os.environ.get("DATABASE_URL") or "sqlite://:memory:")
+}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME") or None}
-if DATABASES["default"]["ENGINE"].endswith("sqlite3") and not os.environ.get("TEST_DATABASE_NAME"):
-    # A file, not memory: the live server's threads (browser tests) then each get their own
-    # connection instead of sharing one, which SQLite does not survive under parallel requests.
-    DATABASES["default"]["TEST"]["NAME"] = os.path.join(
-        tempfile.gettempdir(), f"oscar_loyalty_test_{os.getpid()}.sqlite3"
-    )
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

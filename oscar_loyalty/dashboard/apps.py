@@ -32,26 +32,60 @@ class LoyaltyDashboardConfig(OscarDashboardConfig):
         self.configure_permissions()
 
     def get_urls(self):
-        from . import rule_views, views
+        from . import redemption_views, reward_views, rule_views, views
+        from .polymorphic import section_urls
 
         urls = [
             path("", views.IndexView.as_view(), name="loyalty-index"),
             path("settings/", views.ProgramSettingsView.as_view(), name="loyalty-settings"),
-            # Earning rules: choose a type, then fill in that type's form.
-            path("rules/", rule_views.RuleListView.as_view(), name="loyalty-rule-list"),
-            path("rules/new/", rule_views.RuleTypeSelectView.as_view(), name="loyalty-rule-create"),
+            # Earning rules and rewards: choose a type, then fill in that type's form.
+            *section_urls(
+                "rules/",
+                list_view=rule_views.RuleListView,
+                type_select_view=rule_views.RuleTypeSelectView,
+                create_view=rule_views.RuleCreateView,
+                update_view=rule_views.RuleUpdateView,
+                delete_view=rule_views.RuleDeleteView,
+            ),
+            *section_urls(
+                "rewards/",
+                list_view=reward_views.RewardListView,
+                type_select_view=reward_views.RewardTypeSelectView,
+                create_view=reward_views.RewardCreateView,
+                update_view=reward_views.RewardUpdateView,
+                delete_view=reward_views.RewardDeleteView,
+            ),
+            # One name, two addresses: every redemption, or one reward's.
             path(
-                "rules/new/<slug:rule_type>/",
-                rule_views.RuleCreateView.as_view(),
-                name="loyalty-rule-create-type",
+                "rewards/redemptions/",
+                reward_views.RewardRedemptionListView.as_view(),
+                name="loyalty-reward-redemptions",
             ),
             path(
-                "rules/<int:pk>/", rule_views.RuleUpdateView.as_view(), name="loyalty-rule-update"
+                "rewards/<int:pk>/redemptions/",
+                reward_views.RewardRedemptionListView.as_view(),
+                name="loyalty-reward-redemptions",
             ),
             path(
-                "rules/<int:pk>/delete/",
-                rule_views.RuleDeleteView.as_view(),
-                name="loyalty-rule-delete",
+                "rewards/product-lookup/",
+                reward_views.RewardProductLookupView.as_view(),
+                name="loyalty-product-lookup",
+            ),
+            # Paying with points: one row of settings per currency.
+            path(
+                "redemption/",
+                redemption_views.RedemptionSettingsListView.as_view(),
+                name="loyalty-redemption-list",
+            ),
+            path(
+                "redemption/new/",
+                redemption_views.RedemptionSettingsCreateView.as_view(),
+                name="loyalty-redemption-create",
+            ),
+            path(
+                "redemption/<int:pk>/",
+                redemption_views.RedemptionSettingsUpdateView.as_view(),
+                name="loyalty-redemption-update",
             ),
             # Customer accounts.
             path("accounts/", views.AccountListView.as_view(), name="loyalty-account-list"),

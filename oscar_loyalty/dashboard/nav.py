@@ -15,6 +15,15 @@ LOYALTY_NAVIGATION = {
         {"label": _("Overview"), "url_name": "oscar_loyalty_dashboard:loyalty-index"},
         {"label": _("Accounts"), "url_name": "oscar_loyalty_dashboard:loyalty-account-list"},
         {"label": _("Earning rules"), "url_name": "oscar_loyalty_dashboard:loyalty-rule-list"},
+        {"label": _("Rewards"), "url_name": "oscar_loyalty_dashboard:loyalty-reward-list"},
+        {
+            "label": _("Reward redemptions"),
+            "url_name": "oscar_loyalty_dashboard:loyalty-reward-redemptions",
+        },
+        {
+            "label": _("Paying with points"),
+            "url_name": "oscar_loyalty_dashboard:loyalty-redemption-list",
+        },
         {"label": _("Settings"), "url_name": "oscar_loyalty_dashboard:loyalty-settings"},
     ],
 }

@@ -1,5 +1,6 @@
 """django-tables2 tables in Oscar's dashboard style (``DashboardTable``: caption, pagination)."""
 
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
@@ -7,15 +8,15 @@ from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django_tables2 import A, Column, LinkColumn, TemplateColumn
+from django_tables2 import Column
 from oscar.core.loading import get_class
 from oscar.templatetags.currency_filters import currency
 
 from ..models import ActionRule, EarningRule, LedgerEntry, SocialFollowRule, SpendRule
+from .common import dashboard_url
 
 DashboardTable = get_class("dashboard.tables", "DashboardTable")
 
-NAMESPACE = "oscar_loyalty_dashboard"
 NUMBER_ATTRS = {"th": {"class": "text-right"}, "td": {"class": "text-right"}}
 
 
@@ -24,16 +25,22 @@ def signed(points: int) -> str:
     return ("+" if points > 0 else "") + number_format(points, force_grouping=True)
 
 
+def schedule_status(obj) -> tuple[str, str] | None:
+    """(label, Bootstrap colour) when a scheduled object (rule, reward) is off or outside its
+    dates right now; None when it is switched on and within them."""
+    now = timezone.now()
+    if not obj.is_active:
+        return _("Off"), "secondary"
+    if obj.starts_at and obj.starts_at > now:
+        return _("Scheduled"), "info"
+    if obj.ends_at and obj.ends_at <= now:
+        return _("Ended"), "warning"
+    return None
+
+
 def rule_status(rule: EarningRule) -> tuple[str, str]:
     """(label, Bootstrap colour) for whether the rule awards points right now."""
-    now = timezone.now()
-    if not rule.is_active:
-        return _("Off"), "secondary"
-    if rule.starts_at and rule.starts_at > now:
-        return _("Scheduled"), "info"
-    if rule.ends_at and rule.ends_at <= now:
-        return _("Ended"), "warning"
-    return _("Running"), "success"
+    return schedule_status(rule) or (_("Running"), "success")
 
 
 def describe_rule(rule: EarningRule) -> str:
@@ -73,34 +80,64 @@ def describe_rule(rule: EarningRule) -> str:
     return ", ".join(parts)
 
 
-class EarningRuleTable(DashboardTable):
-    name = LinkColumn(f"{NAMESPACE}:loyalty-rule-update", args=[A("pk")], verbose_name=_("Name"))
-    rule_type = Column(verbose_name=_("Type"), empty_values=(), orderable=False)
+class ScheduledTable(DashboardTable):
+    """Columns shared by polymorphic, scheduled objects (rules, rewards): the name links to the
+    edit page, the real type, a status badge, the dates and a menu of ``row_actions``."""
+
+    name = Column(verbose_name=_("Name"))
+    type_name = Column(verbose_name=_("Type"), empty_values=(), orderable=False)
     status = Column(verbose_name=_("Status"), accessor="is_active", order_by=("is_active",))
     starts_at = Column(verbose_name=_("Starts"), default="—")
     ends_at = Column(verbose_name=_("Ends"), default="—")
+    actions = Column(verbose_name="", empty_values=(), orderable=False)
+
+    #: The section's URL names start with this (see ``polymorphic.SectionMixin``).
+    url_prefix: str
+    #: (URL name, label) of menu entries between "Edit" and "Switch off or delete".
+    extra_actions: tuple = ()
+
+    class Meta(DashboardTable.Meta):
+        fields = ()
+        order_by = ("name",)
+
+    @staticmethod
+    def status_of(record) -> tuple[str, str]:
+        return rule_status(record)
+
+    def render_name(self, record, value: str) -> str:
+        url = dashboard_url(f"{self.url_prefix}-update", record.pk)
+        return format_html('<a href="{}">{}</a>', url, value)
+
+    def render_type_name(self, record) -> str:
+        return capfirst(record._meta.verbose_name)
+
+    def render_status(self, record) -> str:
+        label, colour = self.status_of(record)
+        return format_html('<span class="badge badge-{}">{}</span>', colour, label)
+
+    def render_actions(self, record) -> str:
+        entries = [
+            (f"{self.url_prefix}-update", _("Edit")),
+            *self.extra_actions,
+            (f"{self.url_prefix}-delete", _("Switch off or delete")),
+        ]
+        actions = [(dashboard_url(name, record.pk), label) for name, label in entries]
+        return render_to_string(
+            "oscar_loyalty/dashboard/partials/row_actions.html",
+            {"record": record, "actions": actions},
+        )
+
+
+class EarningRuleTable(ScheduledTable):
     parameters = Column(verbose_name=_("Parameters"), empty_values=(), orderable=False)
-    actions = TemplateColumn(
-        template_name="oscar_loyalty/dashboard/partials/rule_actions.html",
-        verbose_name="",
-        orderable=False,
-    )
 
     icon = "fas fa-star"
     caption = ngettext_lazy("%d earning rule", "%d earning rules")
+    url_prefix = "loyalty-rule"
 
-    class Meta(DashboardTable.Meta):
+    class Meta(ScheduledTable.Meta):
         model = EarningRule
-        fields = ()
-        sequence = ("name", "rule_type", "status", "starts_at", "ends_at", "parameters", "actions")
-        order_by = ("name",)
-
-    def render_rule_type(self, record: EarningRule) -> str:
-        return capfirst(record._meta.verbose_name)
-
-    def render_status(self, record: EarningRule) -> str:
-        label, colour = rule_status(record)
-        return format_html('<span class="badge badge-{}">{}</span>', colour, label)
+        sequence = ("name", "type_name", "status", "starts_at", "ends_at", "parameters", "actions")
 
     def render_parameters(self, record: EarningRule) -> str:
         return describe_rule(record)
@@ -122,7 +159,7 @@ class PointsAccountTable(DashboardTable):
         fields = ()
 
     def render_customer(self, record) -> str:
-        url = reverse(f"{NAMESPACE}:loyalty-account-detail", args=[record.pk])
+        url = dashboard_url("loyalty-account-detail", record.pk)
         return format_html('<a href="{}">{}</a>', url, record)
 
     def render_available(self, value: int) -> str:

@@ -1,6 +1,7 @@
 """Dashboard views: overview, programme settings and customer accounts.
 
-Earning rules live in :mod:`.rule_views`. Staff-only access and the extra permission for
+Earning rules live in :mod:`.rule_views`, rewards in :mod:`.reward_views` and the points
+redemption settings in :mod:`.redemption_views`. Staff-only access and the extra permission for
 adjustments are applied to the URLs by :class:`.apps.LoyaltyDashboardConfig`, the Oscar way.
 Balances change only through :func:`oscar_loyalty.ledger.adjust`.
 """
@@ -9,13 +10,11 @@ import csv
 from collections.abc import Iterator
 from datetime import timedelta
 
-from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -23,17 +22,23 @@ from django.views.generic import DetailView, TemplateView, UpdateView, View
 from django_tables2 import SingleTableMixin, SingleTableView
 
 from .. import ledger
-from ..models import EarningRule, LedgerEntry, PointsAccount, PointsLot, ProgramSettings
+from ..models import (
+    EarningRule,
+    LedgerEntry,
+    PointsAccount,
+    PointsLot,
+    ProgramSettings,
+    Reward,
+    RewardRedemption,
+)
+from ..rewards import available_rewards
+from .common import DashboardTableMixin, dashboard_url
 from .forms import AccountSearchForm, AdjustmentForm, ProgramSettingsForm
 from .tables import LedgerEntryTable, PointsAccountTable
 
 ADJUST_PERMISSION = "oscar_loyalty.add_ledgerentry"
 RECENT_DAYS = 30
 MAX_LOTS_SHOWN = 50
-
-
-def dashboard_url(name: str, *args) -> str:
-    return reverse(f"oscar_loyalty_dashboard:{name}", args=args)
 
 
 class IndexView(TemplateView):
@@ -58,6 +63,9 @@ class IndexView(TemplateView):
             recent_accounts=PointsAccount.objects.filter(last_activity_at__gte=since).count(),
             active_rules=EarningRule.objects.active().count(),
             all_rules=EarningRule.objects.count(),
+            available_rewards=available_rewards().count(),
+            all_rewards=Reward.objects.count(),
+            recent_redemptions=RewardRedemption.objects.filter(created_at__gte=since).count(),
             program=ProgramSettings.load(),
         )
         return context
@@ -81,15 +89,12 @@ class ProgramSettingsView(UpdateView):
         return dashboard_url("loyalty-settings")
 
 
-class AccountListView(SingleTableView):
+class AccountListView(DashboardTableMixin, SingleTableView):
     """Find a customer's account by email, name or owner key (non-Oscar customers)."""
 
     template_name = "oscar_loyalty/dashboard/account_list.html"
     table_class = PointsAccountTable
     context_table_name = "accounts"
-
-    def get_table_pagination(self, table) -> dict:
-        return {"per_page": settings.OSCAR_DASHBOARD_ITEMS_PER_PAGE}
 
     def get_queryset(self):
         self.form = AccountSearchForm(self.request.GET or None)
@@ -117,7 +122,7 @@ def search_filter(query: str) -> Q:
     return condition | names
 
 
-class AccountDetailView(SingleTableMixin, DetailView):
+class AccountDetailView(DashboardTableMixin, SingleTableMixin, DetailView):
     """Balances, open lots and the paginated ledger, with the adjustment form alongside."""
 
     model = PointsAccount
@@ -131,9 +136,6 @@ class AccountDetailView(SingleTableMixin, DetailView):
 
     def get_table_data(self):
         return self.object.entries.select_related("created_by").order_by("-created_at", "-id")
-
-    def get_table_pagination(self, table) -> dict:
-        return {"per_page": settings.OSCAR_DASHBOARD_ITEMS_PER_PAGE}
 
     def can_adjust(self) -> bool:
         return self.request.user.has_perm(ADJUST_PERMISSION)
