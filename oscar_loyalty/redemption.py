@@ -43,6 +43,29 @@ def points_offer_id() -> int | None:
     return found or None
 
 
+def ensure_points_offer():
+    """The "Pay with your points" site offer, created if missing (our migration creates it;
+    this puts it back after a database flush or an accidental delete). Idempotent."""
+    Benefit = get_model("offer", "Benefit")
+    Condition = get_model("offer", "Condition")
+    offer = ConditionalOffer.objects.filter(benefit__proxy_class=POINTS_BENEFIT).first()
+    if offer is None:
+        offer = ConditionalOffer.objects.create(
+            name="Pay with your points",
+            slug="pay-with-your-points",
+            description="Loyalty points applied on the basket page pay for part of the order.",
+            offer_type=ConditionalOffer.SITE,
+            exclusive=False,
+            priority=-1000,
+            condition=Condition.objects.create(
+                proxy_class="oscar_loyalty.offers.conditions.PointsAppliedCondition"
+            ),
+            benefit=Benefit.objects.create(proxy_class=POINTS_BENEFIT),
+        )
+        caching.forget("points_offer")
+    return offer
+
+
 def redemption_settings(currency: str) -> RedemptionSettings | None:
     """The enabled settings for ``currency`` (cached), or None where points cannot pay."""
     every = caching.cached(

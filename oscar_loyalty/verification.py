@@ -67,6 +67,11 @@ ORDER BY a.id
 """
 
 
+def _ints(values) -> tuple[int, ...]:
+    """PostgreSQL returns SUM() of bigints as numeric: show points as whole numbers."""
+    return tuple(int(value) for value in values)
+
+
 def find_discrepancies(limit: int = 1000) -> list[Discrepancy]:
     """Every mismatch between cached balances and the ledger (at most ``limit`` per check)."""
     tables = _tables()
@@ -74,11 +79,11 @@ def find_discrepancies(limit: int = 1000) -> list[Discrepancy]:
     with connection.cursor() as cursor:
         cursor.execute(ACCOUNTS_VS_ENTRIES.format(**tables))
         for row in cursor.fetchmany(limit):
-            problems.append(Discrepancy("account (entries)", row[0], row[1:4], row[4:7]))
+            problems.append(Discrepancy("account (entries)", row[0], _ints(row[1:4]), row[4:7]))
         cursor.execute(LOTS_VS_ALLOCATIONS.format(**tables))
         for row in cursor.fetchmany(limit):
-            problems.append(Discrepancy("lot", row[0], (row[1],), (row[2],)))
+            problems.append(Discrepancy("lot", row[0], _ints(row[1:2]), (row[2],)))
         cursor.execute(ACCOUNTS_VS_LOTS.format(**tables))
         for row in cursor.fetchmany(limit):
-            problems.append(Discrepancy("account (lots)", row[0], row[1:3], row[3:5]))
+            problems.append(Discrepancy("account (lots)", row[0], _ints(row[1:3]), row[3:5]))
     return problems

@@ -93,3 +93,12 @@ def page(browser, live_server, search_index):
     tab = context.new_page()
     yield tab
     context.close()
+
+
+@pytest.fixture
+def points_offer(transactional_db):
+    """Transactional tests flush the database, data migrations' rows included: put the
+    "Pay with your points" offer back for tests that need it."""
+    from oscar_loyalty.redemption import ensure_points_offer
+
+    return ensure_points_offer()

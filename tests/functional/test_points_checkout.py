@@ -48,7 +48,7 @@ def checkout(page) -> str:
     return page.inner_text("body")
 
 
-def test_shopper_pays_with_points_then_with_a_reward_voucher(page):
+def test_shopper_pays_with_points_then_with_a_reward_voucher(page, points_offer):
     create_shipping_country()
     create_redemption_settings(points_per_unit=100)
     user = get_user_model().objects.create_user("ada", "ada@example.com", "a-Strong-passw0rd")
