@@ -36,6 +36,7 @@ class RewardTypeForm(TypeChoiceForm):
     label = _("Type of reward")
     help_texts = {
         "amountoffreward": _("A fixed amount off the customer's next order, e.g. £5 off."),
+        # xgettext:no-python-format
         "percentageoffreward": _("A percentage off the customer's next order, e.g. 10% off."),
         "freeshippingreward": _("Free shipping on the customer's next order."),
         "freeproductreward": _("One product free on the next order that contains it."),

@@ -1,0 +1,113 @@
+"""The Dutch and Arabic catalogues: the Rewards page in each language, and Arabic plural forms."""
+
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext, ngettext
+from oscar.test.factories import UserFactory
+
+from oscar_loyalty import ledger
+
+pytestmark = pytest.mark.django_db
+
+# (language, page heading, "Points to spend" card), spelled out so that a missing or uncompiled
+# catalogue fails the test instead of comparing English with English.
+EXPECTED = [
+    ("nl", "Beloningen", "Te besteden punten"),
+    ("ar", "المكافآت", "النقاط المتاحة للاستخدام"),
+]
+
+
+@pytest.fixture(autouse=True)
+def restore_language():
+    """LocaleMiddleware activates the request's language in this thread: put it back after."""
+    with translation.override(translation.get_language()):
+        yield
+
+
+@pytest.fixture
+def shopper(client):
+    user = UserFactory()
+    client.force_login(user)
+    ledger.earn(ledger.account_for_user(user), 120, key="t")
+    return user
+
+
+def rewards_page(client, language):
+    response = client.get(reverse("oscar_loyalty:account"), HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200
+    return response
+
+
+@pytest.mark.parametrize(("language", "heading", "card"), EXPECTED)
+def test_rewards_page_is_translated(client, shopper, language, heading, card):
+    response = rewards_page(client, language)
+    page = response.content.decode()
+    with translation.override(language):
+        assert gettext("Rewards") == heading
+        assert gettext("Points to spend") == card
+    assert response.context["LANGUAGE_CODE"] == language
+    assert f'<html lang="{language}"' in page
+    assert f"<h1>{heading}</h1>" in page
+    assert f'<h2 class="h6 text-muted">{card}</h2>' in page
+    assert 'data-loyalty="available">120<' in page
+    # The English originals are gone from the translated page.
+    assert "Points to spend" not in page
+
+
+def test_arabic_page_is_right_to_left(client, shopper):
+    response = rewards_page(client, "ar")
+    assert response.context["LANGUAGE_BIDI"] is True
+    # Oscar 4.2's base.html renders only <html lang="...">, no dir attribute: if a template
+    # override adds one, it must say rtl for Arabic.
+    html_tag = re.search(r"<html[^>]*>", response.content.decode()).group(0)
+    if "dir=" in html_tag:
+        assert 'dir="rtl"' in html_tag
+
+
+def test_english_page_stays_left_to_right(client, shopper):
+    response = rewards_page(client, "en-gb")
+    assert response.context["LANGUAGE_BIDI"] is False
+    assert "<h1>Rewards</h1>" in response.content.decode()
+
+
+def points(n, language):
+    with translation.override(language):
+        return ngettext("%(points)s point", "%(points)s points", n) % {"points": n}
+
+
+def test_arabic_plural_forms_differ_for_one_two_and_eleven():
+    one, two, eleven = (points(n, "ar") for n in (1, 2, 11))
+    assert len({one, two, eleven}) == 3
+    assert one == "نقطة واحدة"
+    assert two == "نقطتان"
+    assert eleven == "11 نقطة"
+    assert points(3, "ar") == "3 نقاط"
+    assert points(100, "ar") == "100 نقطة"
+
+
+def test_dutch_plural_forms():
+    assert points(1, "nl") == "1 punt"
+    assert points(2, "nl") == "2 punten"
+
+
+@pytest.mark.parametrize("language", ["nl", "ar"])
+@pytest.mark.parametrize(
+    ("singular", "plural"),
+    [
+        ("%d reward", "%d rewards"),
+        ("%d redemption", "%d redemptions"),
+        ("%d currency", "%d currencies"),
+        ("%d earning rule", "%d earning rules"),
+        ("%d account", "%d accounts"),
+        ("%d ledger entry", "%d ledger entries"),
+    ],
+)
+def test_dashboard_captions_keep_the_number_in_every_plural_form(language, singular, plural):
+    """The tables format these captions with ``% count``: a form without %d would raise."""
+    with translation.override(language):
+        for n in (0, 1, 2, 3, 11, 100, 102):
+            caption = ngettext(singular, plural, n) % n
+            assert str(n) in caption
