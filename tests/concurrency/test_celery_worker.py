@@ -2,6 +2,7 @@
 
 import os
 import time
+import uuid
 
 import pytest
 from django.db import connections
@@ -35,8 +36,12 @@ def celery_worker():
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(message)
         pytest.skip(message)
-    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
-    app.conf.update(broker_url=BROKER, task_always_eager=False)
+    saved = {
+        key: app.conf[key] for key in ("broker_url", "task_always_eager", "task_default_queue")
+    }
+    # A queue of its own, so a worker of another test run on the same Redis never takes our task.
+    queue = f"oscar-loyalty-test-{uuid.uuid4().hex}"
+    app.conf.update(broker_url=BROKER, task_always_eager=False, task_default_queue=queue)
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
             yield app
