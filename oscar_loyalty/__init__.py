@@ -1,3 +1,3 @@
-"""Loyalty points, VIP tiers, checkout offers, referrals and recommendations for django-oscar."""
+"""Loyalty for django-oscar shops: points ledger, earning rules, rewards, paying with points."""
 
 __version__ = "0.1.0"

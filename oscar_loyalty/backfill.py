@@ -76,7 +76,7 @@ def backfill_orders(
                     result.skipped += 1
                     continue
                 entry = earning.award_points_for_order(
-                    order, book=book, paths=paths, program=program
+                    order, at=order.date_placed, book=book, paths=paths, program=program
                 )
                 if entry is not None:
                     result.awarded += 1

@@ -20,7 +20,8 @@ class ProgressBar:
 
     def __init__(self, stream: OutputWrapper, enabled: bool = True) -> None:
         self.stream = stream
-        self.enabled = enabled
+        # Redrawing with carriage returns only makes sense on a terminal, not in a log file.
+        self.enabled = enabled and stream.isatty()
         self.stage: str | None = None
         self.drawn: tuple[str, int] | None = None
 

@@ -1,6 +1,7 @@
 """Oscar's signals -> our tasks. Thin on purpose: each receiver only enqueues, after commit,
 so checkout and dashboard actions never wait on the broker or on our work."""
 
+import logging
 from functools import partial
 
 from django.contrib.auth import get_user_model
@@ -20,10 +21,28 @@ PaymentEvent = get_model("order", "PaymentEvent")
 PaymentEventQuantity = get_model("order", "PaymentEventQuantity")
 ProductReview = get_model("reviews", "ProductReview")
 ConditionalOffer = get_model("offer", "ConditionalOffer")
+logger = logging.getLogger(__name__)
+
+
+def _enqueue(task, *args) -> None:
+    """Send the task to the project's Celery workers; if the project has no broker configured,
+    or it cannot be reached, run the task here instead, so an order never loses its points and
+    checkout never fails because of us."""
+    app = task.app
+    if app.conf.task_always_eager or not app.conf.broker_url:
+        task.apply(args=args)
+        return
+    try:
+        task.apply_async(args=args, retry=False)
+    except Exception:  # noqa: BLE001  (any broker failure: kombu raises many kinds)
+        logger.exception(
+            "Could not enqueue %s%r; running it in the request instead", task.name, args
+        )
+        task.apply(args=args)
 
 
 def _after_commit(task, *args) -> None:
-    transaction.on_commit(partial(task.delay, *args))
+    transaction.on_commit(partial(_enqueue, task, *args))
 
 
 @receiver(order_placed, dispatch_uid="oscar_loyalty.order_placed")

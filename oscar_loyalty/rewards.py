@@ -89,7 +89,7 @@ def _benefit_for(reward: Reward, product_range):
     raise RewardError(_("This reward can't be redeemed."))
 
 
-def _issue_voucher(reward: Reward, expires_at: datetime):
+def _issue_voucher(reward: Reward, expires_at: datetime, number: int):
     now = timezone.now()
     code = _new_code()
     product_range = _range_for(reward)
@@ -103,8 +103,12 @@ def _issue_voucher(reward: Reward, expires_at: datetime):
         ),
         benefit=_benefit_for(reward, product_range),
     )
+    # Shoppers see "name (code)" in the basket: the name must be unique, without the code.
+    label = f"{reward.name} #{number}"[:128]
+    if Voucher.objects.filter(name=label).exists():
+        label = f"{reward.name} #{reward.pk}-{number}"[:128]
     voucher = Voucher.objects.create(
-        name=f"{reward.name} ({code})"[:128],
+        name=label,
         code=code,
         usage=Voucher.SINGLE_USE,
         start_datetime=now,
@@ -134,7 +138,7 @@ def redeem_reward(account: PointsAccount, reward: Reward, *, key: str) -> Reward
         except ledger.LedgerError as error:
             raise RewardError(str(error)) from error
         expires_at = timezone.now() + timedelta(days=reward.voucher_valid_days)
-        voucher, offer = _issue_voucher(reward, expires_at)
+        voucher, offer = _issue_voucher(reward, expires_at, locked.redeemed_count + 1)
         Reward.objects.filter(pk=reward.pk).update(redeemed_count=F("redeemed_count") + 1)
         return RewardRedemption.objects.create(
             account=account,

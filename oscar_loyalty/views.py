@@ -62,6 +62,8 @@ class RewardsView(PageTitleMixin, TemplateView):
             .order_by("expires_at")
             .first(),
             page_obj=page,
+            paginator=page.paginator,
+            is_paginated=page.has_other_pages(),
             entries=page.object_list,
             profile_form=CustomerProfileForm(instance=profile),
             follow_rules=SocialFollowRule.objects.active(),

@@ -5,6 +5,7 @@ the database. Celery tasks run eagerly unless ``CELERY_BROKER_URL`` is set.
 """
 
 import os
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -42,7 +43,6 @@ INSTALLED_APPS = [
     # oscar_loyalty sits above oscar.config.Shop so its template overrides win.
     "oscar_loyalty.apps.LoyaltyConfig",
     "oscar_loyalty.dashboard.apps.LoyaltyDashboardConfig",
-    "polymorphic",
     "oscar.config.Shop",
     "oscar.apps.analytics.apps.AnalyticsConfig",
     "oscar.apps.checkout.apps.CheckoutConfig",
@@ -144,6 +144,8 @@ HAYSTACK_CONNECTIONS = {
         "INCLUDE_SPELLING": False,
     }
 }
+# Oscar asks every backend for facets; Whoosh has none and says so on every catalogue page.
+warnings.filterwarnings("ignore", message="Whoosh does not handle query faceting")
 # The demo data loader rebuilds the index in one pass; shop edits update it as they happen.
 HAYSTACK_SIGNAL_PROCESSOR = "haystack.signals.RealtimeSignalProcessor"
 THUMBNAIL_DEBUG = False
@@ -155,6 +157,7 @@ DEFAULT_FROM_EMAIL = "shop@example.com"
 
 # The demo data is a UK gift retailer; prices are in pounds sterling.
 OSCAR_SHOP_NAME = "Loyalty Sandbox"
+OSCAR_SHOP_TAGLINE = "django-oscar-loyalty demo"
 OSCAR_DEFAULT_CURRENCY = "GBP"
 OSCAR_INITIAL_ORDER_STATUS = "Pending"
 OSCAR_INITIAL_LINE_STATUS = "Pending"

@@ -125,7 +125,8 @@ def post_entry(
         locked.held += change.held
         fields = ["available", "pending", "held"]
         if touch_activity:
-            locked.last_activity_at = at
+            # A posting dated in the past (a backfilled order) never moves activity backwards.
+            locked.last_activity_at = max(filter(None, [locked.last_activity_at, at]))
             fields.append("last_activity_at")
         locked.save(update_fields=fields)
     if isinstance(account, PointsAccount):

@@ -37,7 +37,8 @@ def earn(
     spendable now. ``kind`` is EARN or BONUS."""
     validate_points(points)
     at = at or timezone.now()
-    is_pending = pending_until is not None and pending_until > at
+    # Backdated postings (a backfilled order) are pending only if the window is still open now.
+    is_pending = pending_until is not None and pending_until > max(at, timezone.now())
 
     def compute(locked: PointsAccount) -> Change:
         lot = {"points": points, "expires_at": expires_at}

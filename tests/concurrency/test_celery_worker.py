@@ -42,12 +42,20 @@ def celery_worker():
     # A queue of its own, so a worker of another test run on the same Redis never takes our task.
     queue = f"oscar-loyalty-test-{uuid.uuid4().hex}"
     app.conf.update(broker_url=BROKER, task_always_eager=False, task_default_queue=queue)
+    _drop_connection_pools(app)
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
             yield app
     finally:
         app.conf.update(saved)
+        _drop_connection_pools(app)
         connections.close_all()
+
+
+def _drop_connection_pools(app) -> None:
+    """Eager tasks earlier in the run already built producer pools for the old broker URL."""
+    app._pool = None
+    app.amqp._producer_pool = None
 
 
 def test_points_for_a_placed_order_are_awarded_by_the_worker(celery_worker):

@@ -25,4 +25,15 @@ for name, user, url in [
         client.force_login(user)
     response = client.get(url)
     results[name] = {"status": response.status_code, "body": response.content.decode()[-20000:]}
+# An order placed in this project earns points, with no Celery app configured at all.
+from decimal import Decimal  # noqa: E402
+
+from oscar.test.factories import create_order  # noqa: E402
+
+from oscar_loyalty import ledger  # noqa: E402
+from oscar_loyalty.models import SpendRule  # noqa: E402
+
+SpendRule.objects.create(name="1 per pound", points_per_unit=Decimal("1"))
+create_order(user=shopper)
+results["order_points"] = ledger.account_for_user(shopper).pending
 print(json.dumps(results))  # noqa: T201  (the test reads stdout)

@@ -54,6 +54,11 @@ def test_loyalty_dashboard_is_for_staff_only(installed_project):
     assert pages["shopper_dashboard"]["status"] in (302, 403)
 
 
+def test_orders_earn_points_without_any_celery_setup(installed_project):
+    _, pages = installed_project
+    assert pages["order_points"] == 10  # Oscar's create_order buys one 10.00 item
+
+
 @pytest.mark.django_db
 def test_rewards_tab_requires_sign_in(client):
     response = client.get(reverse("oscar_loyalty:account"))
