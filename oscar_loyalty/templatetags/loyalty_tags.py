@@ -5,11 +5,12 @@ request however many tags a page uses.
 """
 
 import uuid
+from datetime import timedelta
 
 from django import template
 
 from oscar_loyalty import earning, redemption
-from oscar_loyalty.models import PointsAccount
+from oscar_loyalty.models import LedgerEntry, PointsAccount, ProgramSettings
 
 register = template.Library()
 
@@ -74,3 +75,27 @@ def loyalty_redeem_form(context, basket, next_url=""):
         "next_url": next_url or (request.get_full_path() if request else ""),
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.inclusion_tag("oscar_loyalty/partials/order_points.html")
+def loyalty_order_points(order):
+    """What a placed order earns and when the points can be spent (thank-you page). Reads the
+    ledger when the award is already posted, else works it out the same way the award will."""
+    if order is None or not order.user_id:
+        return {"points": 0}
+    entry = (
+        LedgerEntry.objects.filter(idempotency_key=earning.order_earn_key(order))
+        .select_related("lot")
+        .first()
+    )
+    if entry is not None:
+        return {"points": entry.points, "available_at": entry.lot.available_at}
+    found = earning.calculate(
+        earning.order_lines(order),
+        order.currency,
+        earning.RuleBook.cached(),
+        shipping=(order.shipping_excl_tax, order.shipping_incl_tax),
+        at=order.date_placed,
+    )
+    window = ProgramSettings.load().return_window_days
+    return {"points": found.points, "available_at": order.date_placed + timedelta(days=window)}

@@ -5,7 +5,7 @@ import re
 import pytest
 from oscar.core.loading import get_model
 
-from tests.factories import create_buyable_product, create_shipping_country
+from tests.factories import create_buyable_product, create_shipping_country, create_spend_rule
 
 Order = get_model("order", "Order")
 
@@ -14,6 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_new_shopper_registers_browses_and_places_an_order(page):
     create_shipping_country()
+    create_spend_rule("2")
     product = create_buyable_product("Regency Teacup And Saucer", "12.50")
 
     page.goto("/accounts/login/")
@@ -44,5 +45,6 @@ def test_new_shopper_registers_browses_and_places_an_order(page):
     page.wait_for_url(re.compile(r"/checkout/thank-you/"))
     order = Order.objects.get(user__email="new.shopper@example.com")
     assert order.number in page.inner_text("body")
+    assert "This order earns you 25 points" in page.inner_text("[data-loyalty=order-points]")
     assert order.lines.get().product_id == product.id
     assert order.total_incl_tax == product.stockrecords.get().price
