@@ -19,8 +19,7 @@ What it does, all in one run against the same server:
 
 Besides TPS it prints, per committed transaction, the CPU used by the client processes and by
 their PostgreSQL backends (read from /proc): on a 2-core machine the two share the same cores.
-Target: ledger TPS (8 accounts) / pgbench TPS >= 0.5. ``benchmarks/ledger_profile.py`` shows
-where the time goes and measures candidate changes.
+Target: ledger TPS (8 accounts) / pgbench TPS >= 0.5.
 """
 
 # ruff: noqa: T201
@@ -121,14 +120,9 @@ def client(
     duration: float,
     barrier,
     results,
-    variant: str | None,
 ) -> None:
     """One ledger client process: its own Django and connection, posting until the window ends."""
     _common.setup_django(_common.pg_url(BENCH_DB))
-    if variant:
-        import ledger_variants
-
-        ledger_variants.install(variant)
     from datetime import timedelta
 
     from django.db import connection
@@ -176,9 +170,7 @@ def client(
     results.put(result)
 
 
-def run_clients(
-    label: str, owner_keys: list[str], warmup: float, duration: float, variant: str | None = None
-) -> Run:
+def run_clients(label: str, owner_keys: list[str], warmup: float, duration: float) -> Run:
     """Spawn one process per owner key, start them together, and add up their windows."""
     ctx = mp.get_context("spawn")
     barrier = ctx.Barrier(len(owner_keys) + 1)
@@ -187,7 +179,7 @@ def run_clients(
     procs = [
         ctx.Process(
             target=client,
-            args=(i, key, start_at, warmup, duration, barrier, results, variant),
+            args=(i, key, start_at, warmup, duration, barrier, results),
         )
         for i, key in enumerate(owner_keys)
     ]
@@ -274,8 +266,6 @@ def main() -> int:
     ratio = runs[1].tps / baseline
     status = "met" if ratio >= TARGET_RATIO else "NOT met"
     print(f"\nratio ledger/pgbench = {ratio:.2f} (target >= {TARGET_RATIO}: {status})")
-    if ratio < TARGET_RATIO:
-        print("where the time goes: .venv/bin/python benchmarks/ledger_profile.py")
     print(f"loyalty_verify on {BENCH_DB}: exit code {code}: {verdict}")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     return 0 if code == 0 else 1

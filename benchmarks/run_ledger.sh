@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
-# Both ledger benchmarks in one go (see benchmarks/README.md). Extra arguments:
-#   --profile   also run benchmarks/ledger_profile.py (statement costs and candidate speed-ups)
+# Both ledger benchmarks in one go (see benchmarks/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -11,9 +10,4 @@ echo "### 1. ledger throughput vs pgbench"
 echo
 echo "### 2. loyalty_verify on 100,000 accounts"
 "$PY" benchmarks/verify_scale.py || status=$?
-if [ "${1:-}" = "--profile" ]; then
-    echo
-    echo "### 3. where a posting's time goes"
-    "$PY" benchmarks/ledger_profile.py || status=$?
-fi
 exit "$status"
