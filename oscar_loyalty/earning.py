@@ -355,10 +355,7 @@ def reverse_points_for_refunded_lines(
     )
     everything = all(refunded.get(line, ZERO) >= 1 for line in stored)
     target = credit.points if everything else floor_points(refunded_points)
-    already = sum(
-        int(value or 0) for value in credit.reversals.values_list("detail__requested", flat=True)
-    )
-    owed = min(target, credit.points) - already
+    owed = min(target, credit.points) - ledger.reversed_so_far(credit)
     if owed <= 0:
         return None
     return ledger.reverse(

@@ -35,6 +35,7 @@ from .postings import (
     expire_lot,
     redeem,
     reverse,
+    reversed_so_far,
 )
 
 __all__ = [
@@ -58,5 +59,6 @@ __all__ = [
     "release_hold",
     "restore",
     "reverse",
+    "reversed_so_far",
     "validate_points",
 ]

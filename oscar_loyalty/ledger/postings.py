@@ -113,6 +113,12 @@ def redeem(
     )
 
 
+def reversed_so_far(credit: LedgerEntry) -> int:
+    """Points asked back from a credit by all its reversals, recovered or not."""
+    requested = credit.reversals.values_list("detail__requested", flat=True)
+    return sum(int(value or 0) for value in requested)
+
+
 def reverse(
     credit: LedgerEntry,
     points: int | None = None,
@@ -132,12 +138,7 @@ def reverse(
         validate_points(points)
 
     def compute(locked: PointsAccount) -> Change:
-        already = (
-            LedgerEntry.objects.filter(reverses=credit)
-            .values_list("detail__requested", flat=True)
-            .iterator()
-        )
-        left = credit.points - sum(int(value or 0) for value in already)
+        left = credit.points - reversed_so_far(credit)
         wanted = left if points is None else min(points, left)
         if wanted <= 0:
             return Change(skip=True)
