@@ -42,33 +42,13 @@ def main() -> None:
     from django.test import Client
     from django.urls import reverse
     from oscar.core.loading import get_model
-    from oscar.test.factories import UserFactory
 
-    from oscar_loyalty import ledger
     from oscar_loyalty.redemption import points_offer_id
-    from tests.checkout import go_to_preview
-    from tests.factories import (
-        create_buyable_product,
-        create_redemption_settings,
-        create_shipping_country,
-        create_spend_rule,
-    )
+    from tests.checkout import basket_with_points_applied, go_to_preview
 
     ConditionalOffer = get_model("offer", "ConditionalOffer")
-    create_spend_rule("1")
-    create_redemption_settings()
-    create_shipping_country()
-    shopper = UserFactory()
-    ledger.earn(ledger.account_for_user(shopper), 5000, key="bench")
     client = Client()
-    client.force_login(shopper)
-    for title in ("Jumbo Bag Red Retrospot", "Regency Cakestand", "Party Bunting"):
-        product = create_buyable_product(title, "12.50")
-        client.post(reverse("basket:add", args=[product.pk]), {"quantity": 2})
-    client.post(
-        reverse("oscar_loyalty:redeem-points"),
-        {"action": "apply", "points": "500", "token": "a" * 32},
-    )
+    basket_with_points_applied(client)
     go_to_preview(client)
     pages = {"basket": reverse("basket:summary"), "preview": reverse("checkout:preview")}
 

@@ -1,7 +1,18 @@
-"""Walking Oscar's stock checkout with Django's test client, as a shopper would."""
+"""Walking Oscar's stock checkout as a shopper would: with Django's test client or a browser."""
+
+import re
 
 from django.test import Client
 from django.urls import reverse
+from oscar.test.factories import UserFactory
+
+from oscar_loyalty import ledger
+from tests.factories import (
+    create_buyable_product,
+    create_redemption_settings,
+    create_shipping_country,
+    create_spend_rule,
+)
 
 ADDRESS = {
     "first_name": "Ada",
@@ -17,3 +28,39 @@ def go_to_preview(client: Client) -> None:
     """Shipping address, then the only shipping method; leaves the client on the preview."""
     client.post(reverse("checkout:shipping-address"), ADDRESS)
     client.get(reverse("checkout:shipping-method"), follow=True)
+
+
+def basket_with_points_applied(client: Client, points: int = 500) -> None:
+    """A signed-in shopper with 1000 points, three products in the basket and ``points``
+    applied to it, in a shop with a spend rule and points redemption set up."""
+    create_spend_rule("1")
+    create_redemption_settings()
+    create_shipping_country()
+    user = UserFactory()
+    ledger.earn(ledger.account_for_user(user), 1000, key="funding")
+    client.force_login(user)
+    for title in ("Jumbo Bag Red Retrospot", "Regency Cakestand", "Party Bunting"):
+        product = create_buyable_product(title, "12.50")
+        client.post(reverse("basket:add", args=[product.pk]), {"quantity": 2})
+    client.post(
+        reverse("oscar_loyalty:redeem-points"),
+        {"action": "apply", "points": str(points), "token": "a" * 32},
+    )
+
+
+def checkout_in_browser(page) -> str:
+    """From the basket page to the thank-you page in Chromium; returns the page's text."""
+    page.goto("/basket/")
+    page.click("text=Proceed to checkout")
+    if page.locator("#id_first_name").count():
+        for field in ("first_name", "last_name", "line1", "line4", "postcode"):
+            page.fill(f"#id_{field}", ADDRESS[field])
+        page.click("form#new_shipping_address button[type=submit]")
+    else:
+        page.click("text=Ship to this address")
+    page.wait_for_url(re.compile(r"/checkout/(payment-details|preview)/"))
+    if "/payment-details/" in page.url:
+        page.click("#view_preview")
+    page.click("#place-order")
+    page.wait_for_url(re.compile(r"/checkout/thank-you/"))
+    return page.inner_text("body")

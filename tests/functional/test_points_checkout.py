@@ -1,6 +1,5 @@
 """A shopper pays with points and with a reward voucher, in real headless Chromium."""
 
-import re
 from decimal import Decimal
 
 import pytest
@@ -9,6 +8,7 @@ from oscar.core.loading import get_model
 
 from oscar_loyalty import ledger
 from oscar_loyalty.models import AmountOffReward
+from tests.checkout import checkout_in_browser
 from tests.factories import (
     create_buyable_product,
     create_redemption_settings,
@@ -26,26 +26,6 @@ def sign_in(page, email: str, password: str) -> None:
     page.fill("#id_login-password", password)
     page.click("button[name=login_submit]")
     page.wait_for_selector("#logout_link")
-
-
-def checkout(page) -> str:
-    page.goto("/basket/")
-    page.click("text=Proceed to checkout")
-    if page.locator("#id_first_name").count():
-        page.fill("#id_first_name", "Ada")
-        page.fill("#id_last_name", "Lovelace")
-        page.fill("#id_line1", "1 Analytical Street")
-        page.fill("#id_line4", "London")
-        page.fill("#id_postcode", "N1 9GU")
-        page.click("form#new_shipping_address button[type=submit]")
-    else:
-        page.click("text=Ship to this address")
-    page.wait_for_url(re.compile(r"/checkout/(payment-details|preview)/"))
-    if "/payment-details/" in page.url:
-        page.click("#view_preview")
-    page.click("#place-order")
-    page.wait_for_url(re.compile(r"/checkout/thank-you/"))
-    return page.inner_text("body")
 
 
 def test_shopper_pays_with_points_then_with_a_reward_voucher(page, points_offer):
@@ -69,7 +49,7 @@ def test_shopper_pays_with_points_then_with_a_reward_voucher(page, points_offer)
     assert "Pay with your points" in totals and "-£10.00" in totals
     assert "£20.00" in totals
 
-    thank_you = checkout(page)
+    thank_you = checkout_in_browser(page)
     assert "Pay with your points" in thank_you and "£20.00" in thank_you
     first = Order.objects.get(user=user)
     assert first.total_incl_tax == Decimal("20.00")
@@ -93,7 +73,7 @@ def test_shopper_pays_with_points_then_with_a_reward_voucher(page, points_offer)
     page.get_by_text(f"Reward {code} added to your basket.").wait_for()
     assert "£25.00" in page.inner_text("#basket_totals")
 
-    checkout(page)
+    checkout_in_browser(page)
     second = Order.objects.filter(user=user).latest("date_placed")
     assert second.total_incl_tax == Decimal("25.00")
     assert second.discounts.get().voucher_code == code

@@ -5,17 +5,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from oscar.core.loading import get_model
-from oscar.test.factories import UserFactory
 
-from oscar_loyalty import ledger
 from oscar_loyalty.redemption import points_offer_id
-from tests.checkout import go_to_preview
-from tests.factories import (
-    create_buyable_product,
-    create_redemption_settings,
-    create_shipping_country,
-    create_spend_rule,
-)
+from tests.checkout import basket_with_points_applied, go_to_preview
 
 ConditionalOffer = get_model("offer", "ConditionalOffer")
 
@@ -24,19 +16,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def shopper_with_points_applied(client):
-    create_spend_rule("1")
-    create_redemption_settings()
-    create_shipping_country()
-    user = UserFactory()
-    ledger.earn(ledger.account_for_user(user), 1000, key="funding")
-    client.force_login(user)
-    for title in ("Jumbo Bag Red Retrospot", "Regency Cakestand", "Party Bunting"):
-        product = create_buyable_product(title, "12.50")
-        client.post(reverse("basket:add", args=[product.pk]), {"quantity": 2})
-    client.post(
-        reverse("oscar_loyalty:redeem-points"),
-        {"action": "apply", "points": "500", "token": "a" * 32},
-    )
+    basket_with_points_applied(client)
     return client
 
 
