@@ -68,3 +68,10 @@ def place_order(user, lines: list[tuple[str, int]], currency: str = "GBP", **kwa
     basket = Basket.objects.create(owner=user)
     _add_lines(basket, lines, currency)
     return create_order(basket=basket, user=user, **kwargs)
+
+
+def dashboard_url(name: str, *args) -> str:
+    """A loyalty dashboard URL by its name (``loyalty-...``)."""
+    from django.urls import reverse
+
+    return reverse(f"oscar_loyalty_dashboard:{name}", args=args)

@@ -8,19 +8,13 @@ from unittest import mock
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.urls import reverse
 from oscar.test.factories import UserFactory
 
 from oscar_loyalty import ledger
 from oscar_loyalty.models import LedgerEntry, ProgramSettings, SignupRule
+from tests.factories import dashboard_url as url
 
 pytestmark = pytest.mark.django_db
-
-NS = "oscar_loyalty_dashboard"
-
-
-def url(name: str, *args) -> str:
-    return reverse(f"{NS}:{name}", args=args)
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 validated, with the "Pay with your points" offer that applies them one click away) and the list
 of rewards customers redeemed."""
 
-from decimal import Decimal
-
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
@@ -12,33 +10,16 @@ from oscar.test.factories import UserFactory
 
 from oscar_loyalty import caching, ledger, redemption, rewards
 from oscar_loyalty.models import (
-    AmountOffReward,
     FreeShippingReward,
     RedemptionSettings,
     RewardRedemption,
 )
 from tests.factories import create_redemption_settings
+from tests.factories import dashboard_url as url
 
 ConditionalOffer = get_model("offer", "ConditionalOffer")
 
 pytestmark = pytest.mark.django_db
-
-NS = "oscar_loyalty_dashboard"
-
-
-def url(name: str, *args) -> str:
-    return reverse(f"{NS}:{name}", args=args)
-
-
-@pytest.fixture
-def staff(client):
-    client.force_login(UserFactory(is_staff=True))
-    return client
-
-
-@pytest.fixture
-def five_off():
-    return AmountOffReward.objects.create(name="£5 off", points_cost=500, amount=Decimal("5.00"))
 
 
 def redeem(reward, email="jane@example.com", token="1") -> RewardRedemption:

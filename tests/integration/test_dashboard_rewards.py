@@ -3,7 +3,6 @@ delete, the product chooser and who may open each page (the redemptions list is 
 the redemption settings)."""
 
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -22,31 +21,15 @@ from oscar_loyalty.models import (
     RewardRedemption,
     SignupRule,
 )
+from tests.factories import dashboard_url as url
 from tests.integration.test_dashboard_redemption import redeem
 
 pytestmark = pytest.mark.django_db
-
-NS = "oscar_loyalty_dashboard"
-
-
-def url(name: str, *args) -> str:
-    return reverse(f"{NS}:{name}", args=args)
-
-
-@pytest.fixture
-def staff(client):
-    client.force_login(UserFactory(is_staff=True))
-    return client
 
 
 @pytest.fixture
 def product():
     return create_product(title="Gold mug", upc="MUG-1")
-
-
-@pytest.fixture
-def five_off():
-    return AmountOffReward.objects.create(name="£5 off", points_cost=500, amount=Decimal("5.00"))
 
 
 BASE = {

@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 import pytest
-from django.urls import reverse
 from django.utils.text import capfirst
 from oscar.core.loading import get_class
 from oscar.test.factories import UserFactory, create_product
@@ -20,23 +19,13 @@ from oscar_loyalty.models import (
     SocialFollowRule,
     SpendRule,
 )
+from tests.factories import dashboard_url as url
 
 create_from_breadcrumbs = get_class("catalogue.categories", "create_from_breadcrumbs")
 
 pytestmark = pytest.mark.django_db
 
-NS = "oscar_loyalty_dashboard"
 LIST_URL = "/dashboard/loyalty/rules/"
-
-
-def url(name: str, *args) -> str:
-    return reverse(f"{NS}:{name}", args=args)
-
-
-@pytest.fixture
-def staff(client):
-    client.force_login(UserFactory(is_staff=True))
-    return client
 
 
 def multipliers(*rows: dict, initial: int = 0) -> dict:

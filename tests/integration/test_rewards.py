@@ -29,11 +29,6 @@ def shopper():
     return user
 
 
-@pytest.fixture
-def five_off():
-    return AmountOffReward.objects.create(name="£5 off", points_cost=500, amount=Decimal("5.00"))
-
-
 def redeem(user, reward, token="1"):
     return rewards.redeem_reward(
         ledger.account_for_user(user), reward, key=f"r:{reward.pk}:{token}"

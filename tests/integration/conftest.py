@@ -1,0 +1,18 @@
+from decimal import Decimal
+
+import pytest
+from oscar.test.factories import UserFactory
+
+from oscar_loyalty.models import AmountOffReward
+
+
+@pytest.fixture
+def staff(client):
+    """The test client, signed in as a staff member (no model permissions)."""
+    client.force_login(UserFactory(is_staff=True))
+    return client
+
+
+@pytest.fixture
+def five_off():
+    return AmountOffReward.objects.create(name="£5 off", points_cost=500, amount=Decimal("5.00"))
