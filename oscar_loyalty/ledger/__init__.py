@@ -25,7 +25,7 @@ from .core import (
     owner_key_for_user,
     validate_points,
 )
-from .holds import capture_hold, hold, release_hold, restore
+from .holds import capture_hold, hold, release_hold
 from .postings import (
     adjust,
     confirm_lot,
@@ -34,6 +34,7 @@ from .postings import (
     expire_balance,
     expire_lot,
     redeem,
+    restore,
     reverse,
     reversed_so_far,
 )

@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..models import LedgerEntry, LotAllocation, PointsAccount, PointsHold
@@ -119,38 +118,4 @@ def release_hold(hold_: PointsHold, *, at: datetime | None = None) -> LedgerEntr
         key=f"release:hold:{hold_.pk}",
         at=at,
         description=str(_("Points removed from basket")),
-    )
-
-
-def restore(
-    account: PointsAccount,
-    points: int,
-    *,
-    key: str,
-    description: str,
-    order_number: str = "",
-    expires_at: datetime | None = None,
-    at: datetime | None = None,
-) -> LedgerEntry:
-    """Give spent points back as a new lot (the order they paid for was cancelled or refunded)."""
-    validate_points(points)
-    at = at or timezone.now()
-
-    def compute(locked: PointsAccount) -> Change:
-        lot = {
-            "points": points,
-            "status": "available",
-            "expires_at": expires_at,
-            "available_at": at,
-        }
-        return Change(available=points, new_lot=lot)
-
-    return post_entry(
-        account,
-        key=key,
-        kind=LedgerEntry.RESTORE,
-        compute=compute,
-        at=at,
-        description=description,
-        order_number=order_number,
     )

@@ -34,7 +34,7 @@ def earn(
     **entry_fields,
 ) -> LedgerEntry:
     """Credit points as a new lot: pending until ``pending_until`` (if in the future), else
-    spendable now. ``kind`` is EARN or BONUS."""
+    spendable now. ``kind`` is EARN, BONUS or RESTORE."""
     validate_points(points)
     at = at or timezone.now()
     # Backdated postings (a backfilled order) are pending only if the window is still open now.
@@ -50,6 +50,30 @@ def earn(
 
     return post_entry(
         account, key=key, kind=kind, compute=compute, at=at, description=description, **entry_fields
+    )
+
+
+def restore(
+    account: PointsAccount,
+    points: int,
+    *,
+    key: str,
+    description: str,
+    order_number: str = "",
+    expires_at: datetime | None = None,
+    at: datetime | None = None,
+) -> LedgerEntry:
+    """Give spent points back as a new spendable lot (the order they paid for was cancelled or
+    refunded, or a reward voucher expired unused)."""
+    return earn(
+        account,
+        points,
+        key=key,
+        kind=LedgerEntry.RESTORE,
+        description=description,
+        order_number=order_number,
+        expires_at=expires_at,
+        at=at,
     )
 
 
