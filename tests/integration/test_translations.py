@@ -60,16 +60,15 @@ def test_rewards_page_is_translated(client, shopper, language, heading, card):
 def test_arabic_page_is_right_to_left(client, shopper):
     response = rewards_page(client, "ar")
     assert response.context["LANGUAGE_BIDI"] is True
-    # Oscar 4.2's base.html renders only <html lang="...">, no dir attribute: if a template
-    # override adds one, it must say rtl for Arabic.
     html_tag = re.search(r"<html[^>]*>", response.content.decode()).group(0)
-    if "dir=" in html_tag:
-        assert 'dir="rtl"' in html_tag
+    assert 'dir="rtl"' in html_tag
+    assert 'lang="ar"' in html_tag
 
 
 def test_english_page_stays_left_to_right(client, shopper):
     response = rewards_page(client, "en-gb")
     assert response.context["LANGUAGE_BIDI"] is False
+    assert 'dir="ltr"' in re.search(r"<html[^>]*>", response.content.decode()).group(0)
     assert "<h1>Rewards</h1>" in response.content.decode()
 
 
