@@ -59,5 +59,21 @@ __all__ = [
 # domain modules, which import the models above.
 from ..offers.benefits import PointsDiscountBenefit  # noqa: E402
 from ..offers.conditions import PointsAppliedCondition, RewardCustomerCondition  # noqa: E402
+from ..offers.customer_conditions import (  # noqa: E402
+    EveryoneCondition,
+    ExactOrdersCondition,
+    FirstOrderCondition,
+    MinimumOrdersCondition,
+    SegmentCondition,
+    WinBackCondition,
+)
 
 __all__ += ["PointsAppliedCondition", "PointsDiscountBenefit", "RewardCustomerCondition"]
+__all__ += [
+    "EveryoneCondition",
+    "ExactOrdersCondition",
+    "FirstOrderCondition",
+    "MinimumOrdersCondition",
+    "SegmentCondition",
+    "WinBackCondition",
+]
