@@ -95,7 +95,9 @@ def test_a_segment_condition_asks_the_registered_segments_fact():
         assert discounts_for(insider) == {"Segment 7": Decimal("5.00")}
         assert discounts_for(outsider) == {}
     finally:
-        facts.register_fact(facts.SEGMENTS, lambda user: frozenset(), replace=True)
+        facts.register_fact(
+            facts.SEGMENTS, lambda user: frozenset(), anonymous=frozenset(), replace=True
+        )
 
 
 def test_per_customer_application_limit_stops_the_offer_after_one_order():
