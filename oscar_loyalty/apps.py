@@ -20,9 +20,11 @@ class LoyaltyConfig(OscarConfig):
 
     def ready(self) -> None:
         from . import checks, receivers  # noqa: F401  (registers checks and receivers)
+        from .referrals import receivers as referral_receivers  # noqa: F401
 
     def get_urls(self):
         from . import views
+        from .referrals.views import referral_urls
 
         urls = [
             path("account/", login_required(views.RewardsView.as_view()), name="account"),
@@ -51,5 +53,6 @@ class LoyaltyConfig(OscarConfig):
                 login_required(views.SocialFollowView.as_view()),
                 name="social-follow",
             ),
+            *referral_urls(),
         ]
         return self.post_process_urls(urls)

@@ -18,6 +18,30 @@ DEFAULTS: dict[str, object] = {
     "DEMO_DATA": None,
     # Shopper history pages: entries per page.
     "HISTORY_PER_PAGE": 20,
+    # Referrals: the link's query parameter and the cookie that remembers it.
+    "REFERRAL_QUERY_PARAMETER": "ref",
+    "REFERRAL_COOKIE_NAME": "loyalty_ref",
+    # Referral code lookups (links, registration, checkout) per client IP per hour.
+    "REFERRAL_LOOKUPS_PER_HOUR": 20,
+    # "Invite by email" messages per customer per day.
+    "REFERRAL_INVITES_PER_DAY": 10,
+    # Email normalisation for the self-referral and new-customer rules.
+    "EMAIL_DOMAIN_ALIASES": {"googlemail.com": "gmail.com"},
+    "EMAIL_DOTS_IGNORED_DOMAINS": ["gmail.com"],
+    "EMAIL_PLUS_TAG_DOMAINS": [
+        "gmail.com",
+        "outlook.com",
+        "hotmail.com",
+        "live.com",
+        "icloud.com",
+        "me.com",
+        "fastmail.com",
+        "proton.me",
+        "protonmail.com",
+    ],
+    # A function(order) -> set of strings identifying how it was paid (e.g. a card fingerprint
+    # from your payment provider); the default uses the labels of the order's payment sources.
+    "PAYMENT_FINGERPRINTS": "oscar_loyalty.referrals.fraud.payment_source_labels",
 }
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from oscar.core.loading import get_model
 
 from . import conf, earning, periodic, redemption, rewards
+from .referrals.settlement import settle_due_referrals
 
 Order = get_model("order", "Order")
 PaymentEvent = get_model("order", "PaymentEvent")
@@ -65,8 +66,10 @@ def reverse_refunded_points(payment_event_id: int) -> int:
 
 @shared_task(**RETRY)
 def confirm_due_points() -> int:
-    """Periodic: pending points whose return window is over become spendable."""
-    return periodic.confirm_due_lots(timezone.now())
+    """Periodic: pending points whose return window is over become spendable, and referrers
+    are paid for friends' first orders whose return window is over."""
+    now = timezone.now()
+    return periodic.confirm_due_lots(now) + settle_due_referrals(now)
 
 
 @shared_task(**RETRY)

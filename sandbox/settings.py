@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",
     "oscar.apps.basket.middleware.BasketMiddleware",
+    # Remembers ?ref=CODE referral links (an install step, see the README).
+    "oscar_loyalty.referrals.capture.ReferralMiddleware",
 ]
 
 ROOT_URLCONF = "sandbox.urls"

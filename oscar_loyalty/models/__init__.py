@@ -4,6 +4,7 @@ from .customers import CustomerProfile, SentNotice
 from .ledger import LedgerEntry, LotAllocation, PointsAccount, PointsLot
 from .program import ProgramSettings
 from .redemption import PointsHold, RedemptionSettings
+from .referrals import Referral, ReferralCode, ReferralSettings, ReferralVisit
 from .rewards import (
     AmountOffReward,
     FreeProductReward,
@@ -47,6 +48,10 @@ __all__ = [
     "PointsLot",
     "ProgramSettings",
     "RedemptionSettings",
+    "Referral",
+    "ReferralCode",
+    "ReferralSettings",
+    "ReferralVisit",
     "ReviewRule",
     "RuleMultiplier",
     "SentNotice",
@@ -67,6 +72,7 @@ from ..offers.customer_conditions import (  # noqa: E402
     SegmentCondition,
     WinBackCondition,
 )
+from ..offers.referrals import ReferredFriendCondition  # noqa: E402
 
 __all__ += ["PointsAppliedCondition", "PointsDiscountBenefit", "RewardCustomerCondition"]
 __all__ += [
@@ -74,6 +80,7 @@ __all__ += [
     "ExactOrdersCondition",
     "FirstOrderCondition",
     "MinimumOrdersCondition",
+    "ReferredFriendCondition",
     "SegmentCondition",
     "WinBackCondition",
 ]

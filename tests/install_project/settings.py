@@ -32,6 +32,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "oscar.apps.basket.middleware.BasketMiddleware",
+    # Install step: remembers ?ref=CODE referral links.
+    "oscar_loyalty.referrals.capture.ReferralMiddleware",
 ]
 TEMPLATES = [
     {

@@ -1,0 +1,114 @@
+"""The friend's reward: an automatic Oscar site offer on a referred friend's first order.
+
+It is a real offer (Oscar's offer list, basket totals, order discounts) whose condition checks
+that the basket belongs to a referred friend (by account, or by basket for guests) who has not
+ordered yet. Its benefit is Oscar's own percentage or amount discount, kept in step with the
+referral settings by :func:`sync_friend_offer`.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from oscar.core.loading import get_class, get_model
+from oscar.templatetags.currency_filters import currency
+
+from oscar_loyalty.models import Referral, ReferralSettings
+
+Benefit = get_model("offer", "Benefit")
+Condition = get_model("offer", "Condition")
+ConditionalOffer = get_model("offer", "ConditionalOffer")
+Range = get_model("offer", "Range")
+CountCondition = get_class("offer.conditions", "CountCondition")
+
+FRIEND_CONDITION = "oscar_loyalty.offers.referrals.ReferredFriendCondition"
+OFFER_SLUG = "loyalty-referred-friend-first-order"
+
+
+def referral_for_basket(basket) -> Referral | None:
+    """The referral waiting for this basket's first order, looked up once per basket object."""
+    if not hasattr(basket, "_loyalty_referral"):
+        lookup = Q(basket_id=basket.id) if basket.id else Q(pk__in=[])
+        owner = getattr(basket, "owner", None)
+        if owner is not None and owner.pk:
+            lookup |= Q(friend_id=owner.pk)
+        basket._loyalty_referral = (
+            Referral.objects.filter(lookup, status=Referral.WAITING)
+            .select_related("referrer")
+            .first()
+        )
+    return basket._loyalty_referral
+
+
+class ReferredFriendCondition(CountCondition):
+    """Satisfied by the first order of a friend who came with a referral code or link."""
+
+    @property
+    def name(self) -> str:
+        return str(_("A referred friend's first order"))
+
+    description = name
+
+    class Meta:
+        app_label = "oscar_loyalty"
+        proxy = True
+        verbose_name = _("Referred friend's first order")
+
+    def is_satisfied(self, offer, basket) -> bool:
+        if referral_for_basket(basket) is None:
+            return False
+        return super().is_satisfied(offer, basket)
+
+
+def discount_label(settings: ReferralSettings) -> str:
+    """'10%' or '£10.00': what the friend gets, for messages and the offer's name."""
+    if settings.friend_discount_type == ReferralSettings.PERCENTAGE:
+        return f"{settings.friend_discount_value.normalize():f}%"
+    return currency(settings.friend_discount_value)
+
+
+def friend_offer():
+    return ConditionalOffer.objects.filter(condition__proxy_class=FRIEND_CONDITION).first()
+
+
+def sync_friend_offer(settings: ReferralSettings):
+    """Create, update or suspend the friend's offer to match the settings. Idempotent."""
+    offer = friend_offer()
+    if not settings.is_enabled:
+        if offer is not None and offer.status != ConditionalOffer.SUSPENDED:
+            offer.status = ConditionalOffer.SUSPENDED
+            offer.save(update_fields=["status"])
+        return offer
+    all_products, _created = Range.objects.get_or_create(
+        name="Loyalty rewards: all products", defaults={"includes_all_products": True}
+    )
+    kind = (
+        Benefit.PERCENTAGE
+        if settings.friend_discount_type == settings.PERCENTAGE
+        else (Benefit.FIXED)
+    )
+    name = gettext("Referral: %(reward)s off your first order") % {
+        "reward": discount_label(settings)
+    }
+    if offer is None:
+        offer = ConditionalOffer(
+            slug=OFFER_SLUG,
+            offer_type=ConditionalOffer.SITE,
+            exclusive=False,
+            max_basket_applications=1,
+            condition=Condition.objects.create(
+                type=Condition.COUNT, value=1, range=all_products, proxy_class=FRIEND_CONDITION
+            ),
+            benefit=Benefit.objects.create(type=kind, value=1, range=all_products),
+        )
+    benefit = offer.benefit
+    benefit.type, benefit.value, benefit.range = kind, settings.friend_discount_value, all_products
+    benefit.save()
+    offer.name = name[:128]
+    offer.description = gettext(
+        "Customers who came with a referral code or link get this on their first order."
+    )
+    offer.status = ConditionalOffer.OPEN
+    offer.save()
+    return offer

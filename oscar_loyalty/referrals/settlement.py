@@ -1,0 +1,211 @@
+"""From the friend's first order to the referrer's reward, and back when things go wrong.
+
+* first order placed -> :func:`record_first_order` (fraud rules; ORDERED or REVIEW);
+* return window over (``confirm_due_points`` sweep) or a confirming status ->
+  :func:`pay_referrer`: points through the ledger, key ``referral:<id>:reward``;
+* cancelled, or fully refunded, before that -> CANCELLED, nothing paid;
+* refunded after -> reversed as the refund policy says (key ``referral:<id>:reward:reverse``).
+
+Every step locks the referral row and checks its status, and the ledger keys make replays
+(retried tasks, repeated signals, two sweeps at once) post nothing twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .. import ledger
+from ..models import LedgerEntry, ProgramSettings, Referral, ReferralSettings
+from ..utils import batched_by_pk
+from .codes import normalise_email
+from .fraud import rules_at_first_order, rules_at_reward
+
+
+class ReviewError(Exception):
+    """A message for staff: the referral is no longer waiting for review."""
+
+
+def reward_key(referral: Referral) -> str:
+    return f"referral:{referral.pk}:reward"
+
+
+def _locked(referral_id: int) -> Referral | None:
+    return Referral.objects.select_for_update().filter(pk=referral_id).first()
+
+
+def record_first_order(order) -> Referral | None:
+    """Tie the friend's first order to their referral and run the first-order rules.
+    Idempotent: a referral records one order."""
+    lookup = Q(basket_id=order.basket_id) if order.basket_id else Q(pk__in=[])
+    if order.user_id:
+        lookup |= Q(friend_id=order.user_id)
+    found = Referral.objects.filter(lookup, order_number="").values_list("pk", flat=True).first()
+    if found is None:
+        return None
+    settings = ReferralSettings.load()
+    window = ProgramSettings.load().return_window_days
+    with transaction.atomic():
+        referral = _locked(found)
+        if referral.order_number or referral.status not in (Referral.WAITING, Referral.REVIEW):
+            return referral
+        referral.order_number = order.number
+        referral.ordered_at = order.date_placed
+        referral.order_value = order.basket_total_incl_tax
+        referral.confirm_at = order.date_placed + timedelta(days=window)
+        if not referral.friend_email:
+            referral.friend_email = normalise_email(order.email)
+        fired = [] if referral.approved else rules_at_first_order(referral, order, settings)
+        if fired:
+            referral.fired_rules = [*referral.fired_rules, *fired]
+            referral.status = Referral.REVIEW
+        elif referral.status == Referral.WAITING:
+            referral.status = Referral.ORDERED
+        referral.save()
+    return referral
+
+
+def pay_referrer(referral_id: int, *, at: datetime | None = None) -> LedgerEntry | None:
+    """Pay the referrer for a confirmed first order, unless the monthly velocity rule sends it
+    to review. Returns the reward entry (None when nothing was paid now)."""
+    settings = ReferralSettings.load()
+    at = at or timezone.now()
+    with transaction.atomic():
+        referral = _locked(referral_id)
+        if referral is None or referral.status != Referral.ORDERED:
+            return None
+        fired = [] if referral.approved else rules_at_reward(referral, settings)
+        if fired:
+            referral.fired_rules = [*referral.fired_rules, *fired]
+            referral.status = Referral.REVIEW
+            referral.save(update_fields=["fired_rules", "status"])
+            return None
+        entry = ledger.earn(
+            ledger.account_for_user(referral.referrer),
+            settings.referrer_points,
+            key=reward_key(referral),
+            kind=LedgerEntry.BONUS,
+            description=str(_("Referral: your friend's first order was confirmed")),
+            order_number=referral.order_number,
+            detail={"referral": referral.pk},
+            at=at,
+        )
+        referral.status = Referral.REWARDED
+        referral.reward_entry = entry
+        referral.rewarded_at = at
+        referral.save(update_fields=["status", "reward_entry", "rewarded_at"])
+    return entry
+
+
+def settle_due_referrals(now: datetime) -> int:
+    """Periodic (inside ``confirm_due_points``): pay for first orders whose return window is
+    over. Safe to run twice at once."""
+    due = Referral.objects.filter(status=Referral.ORDERED, confirm_at__lte=now)
+    paid = 0
+    for batch in batched_by_pk(due.only("pk")):
+        paid += sum(1 for referral in batch if pay_referrer(referral.pk, at=now))
+    return paid
+
+
+def _for_order(order) -> Referral | None:
+    return Referral.objects.filter(order_number=order.number).first()
+
+
+def order_confirmed(order) -> LedgerEntry | None:
+    """The first order reached a confirming status: the return window no longer matters."""
+    referral = _for_order(order)
+    if referral is None:
+        return None
+    now = timezone.now()
+    Referral.objects.filter(pk=referral.pk, confirm_at__gt=now).update(confirm_at=now)
+    return pay_referrer(referral.pk, at=now)
+
+
+def order_reversed(order, refunded_share: Decimal = Decimal(1)) -> Referral | None:
+    """The first order was cancelled (share 1) or refunded (its refunded share, 0..1).
+
+    Before the reward: a cancellation or full refund ends the referral with nothing paid.
+    After it: the reward is taken back if the refund policy says so.
+    """
+    referral = _for_order(order)
+    if referral is None or refunded_share <= 0:
+        return referral
+    settings = ReferralSettings.load()
+    with transaction.atomic():
+        referral = _locked(referral.pk)
+        waiting = (Referral.ORDERED, Referral.REVIEW)
+        if referral.status in waiting and refunded_share >= 1:
+            referral.status = Referral.CANCELLED
+            referral.save(update_fields=["status"])
+        elif referral.status == Referral.REWARDED and _policy_reverses(settings, refunded_share):
+            ledger.reverse(
+                referral.reward_entry,
+                key=f"{reward_key(referral)}:reverse",
+                description=str(_("Referral reward taken back: the order was refunded")),
+            )
+            referral.status = Referral.REVERSED
+            referral.save(update_fields=["status"])
+    return referral
+
+
+def _policy_reverses(settings: ReferralSettings, refunded_share: Decimal) -> bool:
+    if settings.refund_policy == ReferralSettings.REVERSE_ANY:
+        return refunded_share > 0
+    if settings.refund_policy == ReferralSettings.REVERSE_FULL:
+        return refunded_share >= 1
+    return False
+
+
+# --- staff review ------------------------------------------------------------------------------
+
+
+def approve(referral: Referral, staff_user, note: str = "") -> Referral:
+    """Clear a flagged referral: it goes on as if no rule had fired (and is paid at once when
+    its first order is already confirmed)."""
+    with transaction.atomic():
+        locked = _review(referral, staff_user, note)
+        locked.approved = True
+        locked.status = Referral.ORDERED if locked.order_number else Referral.WAITING
+        locked.save()
+    if locked.status == Referral.ORDERED and locked.confirm_at <= timezone.now():
+        pay_referrer(locked.pk)
+    locked.refresh_from_db()
+    return locked
+
+
+def reject(referral: Referral, staff_user, note: str = "") -> Referral:
+    with transaction.atomic():
+        locked = _review(referral, staff_user, note)
+        locked.status = Referral.REJECTED
+        locked.save()
+    return locked
+
+
+def add_note(referral: Referral, staff_user, note: str) -> Referral:
+    with transaction.atomic():
+        locked = _locked(referral.pk)
+        locked.review_note = _append_note(locked.review_note, staff_user, note)
+        locked.reviewed_by = staff_user
+        locked.save(update_fields=["review_note", "reviewed_by"])
+    return locked
+
+
+def _review(referral: Referral, staff_user, note: str) -> Referral:
+    locked = _locked(referral.pk)
+    if locked.status != Referral.REVIEW:
+        raise ReviewError(_("This referral is no longer waiting for review."))
+    locked.reviewed_by = staff_user
+    if note.strip():
+        locked.review_note = _append_note(locked.review_note, staff_user, note)
+    return locked
+
+
+def _append_note(existing: str, staff_user, note: str) -> str:
+    stamp = timezone.localtime().strftime("%Y-%m-%d %H:%M")
+    line = f"{stamp} {staff_user.email}: {note.strip()}"
+    return f"{existing}\n{line}".strip()
