@@ -53,3 +53,22 @@ def check_dashboard_navigation(app_configs, **kwargs) -> list[Warning]:
             )
         ]
     return []
+
+
+REFERRAL_MIDDLEWARE = "oscar_loyalty.referrals.capture.ReferralMiddleware"
+
+
+@register()
+def check_referral_middleware(app_configs, **kwargs) -> list[Warning]:
+    """Without the middleware, ``?ref=CODE`` links are not remembered (codes typed at sign-up
+    and checkout still work)."""
+    if REFERRAL_MIDDLEWARE not in getattr(settings, "MIDDLEWARE", []):
+        return [
+            Warning(
+                "Referral links (?ref=CODE) are not remembered: the referral middleware is "
+                "missing.",
+                hint=f"Add '{REFERRAL_MIDDLEWARE}' to MIDDLEWARE after Oscar's BasketMiddleware.",
+                id="oscar_loyalty.W003",
+            )
+        ]
+    return []

@@ -13,6 +13,7 @@ from ..models import (
     GiftReward,
     PercentageOffReward,
     RedemptionSettings,
+    ReferralSettings,
     ReviewRule,
     SignupRule,
     SpendRule,
@@ -52,4 +53,9 @@ def set_up_demo_programme() -> list[str]:
             product=gift,
             stock=50,
         )
+    referrals = ReferralSettings.load()
+    if not referrals.is_enabled:
+        referrals.is_enabled = True
+        referrals.save()  # creates the friend's first-order offer
+        created.append("Referrals (give £10, get 1000 points)")
     return created

@@ -27,3 +27,13 @@ def test_demo_programme_is_idempotent_and_pays_points_for_past_orders():
     assert SpendRule.objects.count() == 1 and RedemptionSettings.objects.count() == 1
     assert Reward.objects.count() == 3  # no "tin" product in this shop: no gift
     assert ledger.account_for_user(shopper).available == 40
+
+
+def test_demo_programme_switches_referrals_on_with_the_friends_offer():
+    from oscar_loyalty.models import ReferralSettings
+    from oscar_loyalty.offers.referrals import friend_offer
+
+    call_command("loyalty_demo_programme", stdout=StringIO(), stderr=StringIO())
+
+    assert ReferralSettings.load().is_enabled
+    assert friend_offer().name == "Referral: £10.00 off your first order"

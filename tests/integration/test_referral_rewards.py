@@ -1,0 +1,162 @@
+"""The referrer's reward: paid once the friend's first order is confirmed, never twice, never
+for cancelled or refunded orders, and reversed per policy when refunded afterwards."""
+
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from oscar.core.loading import get_model
+
+from oscar_loyalty import ledger, tasks
+from oscar_loyalty.models import LedgerEntry, ProgramSettings, Referral, ReferralSettings
+from oscar_loyalty.referrals import settlement
+from tests.referrals import enable_referrals, first_order, make_referrer, refer_friend
+
+Order = get_model("order", "Order")
+PaymentEventType = get_model("order", "PaymentEventType")
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def on_commit(django_capture_on_commit_callbacks):
+    """Run the receivers' after-commit tasks, as a real request's commit would."""
+
+    def run(action, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return action(*args, **kwargs)
+
+    return run
+
+
+@pytest.fixture
+def referred():
+    """Ada referred Bob, who registered through her link."""
+    enable_referrals(referrer_points=1000)
+    ada, code = make_referrer()
+    bob, referral = refer_friend(code)
+    return ada, bob, referral
+
+
+def balance(user) -> int:
+    return ledger.account_for_user(user).available
+
+
+def set_status(order, status: str, on_commit) -> None:
+    order = Order.objects.get(pk=order.pk)
+    on_commit(order.set_status, status)
+
+
+def confirm(order, on_commit) -> None:
+    set_status(order, "Being processed", on_commit)
+    set_status(order, "Complete", on_commit)
+
+
+def refund(order, amount: Decimal, on_commit) -> None:
+    refunded, _created = PaymentEventType.objects.get_or_create(name="Refunded")
+    on_commit(order.payment_events.create, event_type=refunded, amount=amount)
+
+
+def far_future(referral):
+    return referral.created_at.replace(year=2100)
+
+
+def test_friend_gets_the_discount_on_the_first_order_only(referred, on_commit):
+    _ada, bob, _referral = referred
+    order = on_commit(first_order, bob)
+    assert order.total_incl_tax == Decimal("30.00")  # 40.00 - 10.00
+    second = on_commit(first_order, bob)
+    assert second.total_incl_tax == Decimal("40.00")
+
+
+def test_referrer_is_paid_only_when_the_return_window_is_over(referred, on_commit):
+    ada, bob, referral = referred
+    on_commit(first_order, bob)
+    referral.refresh_from_db()
+    assert referral.status == Referral.ORDERED
+    tasks.confirm_due_points.apply()
+    assert balance(ada) == 0
+
+    ProgramSettings.objects.filter(pk=1).update(return_window_days=0)
+    Referral.objects.filter(pk=referral.pk).update(confirm_at=referral.ordered_at)
+    tasks.confirm_due_points.apply()
+    referral.refresh_from_db()
+    assert referral.status == Referral.REWARDED
+    assert balance(ada) == 1000
+
+
+def test_replayed_confirmations_pay_once(referred, on_commit):
+    ada, bob, referral = referred
+    order = on_commit(first_order, bob)
+    confirm(order, on_commit)
+    settlement.order_confirmed(order)
+    settlement.pay_referrer(referral.pk)
+    settlement.settle_due_referrals(far_future(referral))
+    tasks.confirm_due_points.apply()
+    assert balance(ada) == 1000
+    assert LedgerEntry.objects.filter(idempotency_key=f"referral:{referral.pk}:reward").count() == 1
+
+
+def test_cancelled_first_order_pays_nothing(referred, on_commit):
+    ada, bob, referral = referred
+    order = on_commit(first_order, bob)
+    set_status(order, "Cancelled", on_commit)
+    settlement.settle_due_referrals(far_future(referral))
+    referral.refresh_from_db()
+    assert referral.status == Referral.CANCELLED
+    assert balance(ada) == 0
+
+
+def test_fully_refunded_first_order_pays_nothing(referred, on_commit):
+    ada, bob, referral = referred
+    order = on_commit(first_order, bob)
+    refund(order, order.total_incl_tax, on_commit)
+    settlement.settle_due_referrals(far_future(referral))
+    referral.refresh_from_db()
+    assert referral.status == Referral.CANCELLED
+    assert balance(ada) == 0
+
+
+def test_refund_after_the_reward_takes_it_back(referred, on_commit):
+    ada, bob, referral = referred
+    order = on_commit(first_order, bob)
+    confirm(order, on_commit)
+    assert balance(ada) == 1000
+    refund(order, order.total_incl_tax, on_commit)
+    referral.refresh_from_db()
+    assert referral.status == Referral.REVERSED
+    assert balance(ada) == 0
+
+
+def test_refund_after_the_reward_keeps_it_when_the_policy_says_so(referred, on_commit):
+    ada, bob, referral = referred
+    enable_referrals(refund_policy=ReferralSettings.REVERSE_NEVER)
+    order = on_commit(first_order, bob)
+    confirm(order, on_commit)
+    refund(order, order.total_incl_tax, on_commit)
+    referral.refresh_from_db()
+    assert referral.status == Referral.REWARDED
+    assert balance(ada) == 1000
+
+
+def test_referrer_sees_the_reward_and_friends_status_on_the_rewards_page(referred, on_commit):
+    ada, bob, referral = referred
+    order = on_commit(first_order, bob)
+    client = Client()
+    client.force_login(ada)
+    html = client.get(reverse("oscar_loyalty:account")).content.decode()
+    assert "First order placed, waiting for the return window" in html
+    assert "b•••@example.net" in html and "bob@example.net" not in html
+    confirm(order, on_commit)
+    html = client.get(reverse("oscar_loyalty:account")).content.decode()
+    assert "Rewarded" in html and "+1000" in html
+
+
+def test_shoppers_see_only_their_own_referrals(referred):
+    grace, _code = make_referrer("grace@example.com")
+    client = Client()
+    client.force_login(grace)
+    html = client.get(reverse("oscar_loyalty:account")).content.decode()
+    assert "b•••@example.net" not in html
+    assert "Friends who use your link or code show here." in html
