@@ -26,13 +26,17 @@ class LoyaltyDashboardConfig(OscarDashboardConfig):
                 *DashboardPermission.staff,
                 *DashboardPermission.get("oscar_loyalty", "add_ledgerentry"),
             ],
+            "loyalty-referral-review": [
+                *DashboardPermission.staff,
+                *DashboardPermission.get("oscar_loyalty", "change_referral"),
+            ],
         }
 
     def ready(self) -> None:
         self.configure_permissions()
 
     def get_urls(self):
-        from . import redemption_views, reward_views, rule_views, views
+        from . import redemption_views, referral_views, reward_views, rule_views, views
         from .polymorphic import section_urls
 
         urls = [
@@ -103,6 +107,32 @@ class LoyaltyDashboardConfig(OscarDashboardConfig):
                 "accounts/<int:pk>/ledger.csv",
                 views.AccountLedgerCsvView.as_view(),
                 name="loyalty-account-ledger-csv",
+            ),
+            # Referrals: settings, the list (with its review queue) and the funnel report.
+            path(
+                "referrals/",
+                referral_views.ReferralListView.as_view(),
+                name="loyalty-referral-list",
+            ),
+            path(
+                "referrals/<int:pk>/",
+                referral_views.ReferralDetailView.as_view(),
+                name="loyalty-referral-detail",
+            ),
+            path(
+                "referrals/<int:pk>/review/",
+                referral_views.ReferralReviewView.as_view(),
+                name="loyalty-referral-review",
+            ),
+            path(
+                "referrals/settings/",
+                referral_views.ReferralSettingsView.as_view(),
+                name="loyalty-referral-settings",
+            ),
+            path(
+                "referrals/report/",
+                referral_views.ReferralReportView.as_view(),
+                name="loyalty-referral-report",
             ),
         ]
         return self.post_process_urls(urls)

@@ -24,6 +24,15 @@ LOYALTY_NAVIGATION = {
             "label": _("Paying with points"),
             "url_name": "oscar_loyalty_dashboard:loyalty-redemption-list",
         },
+        {"label": _("Referrals"), "url_name": "oscar_loyalty_dashboard:loyalty-referral-list"},
+        {
+            "label": _("Referral report"),
+            "url_name": "oscar_loyalty_dashboard:loyalty-referral-report",
+        },
+        {
+            "label": _("Referral settings"),
+            "url_name": "oscar_loyalty_dashboard:loyalty-referral-settings",
+        },
         {"label": _("Settings"), "url_name": "oscar_loyalty_dashboard:loyalty-settings"},
     ],
 }

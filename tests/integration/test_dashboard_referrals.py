@@ -1,0 +1,134 @@
+"""Referrals in the dashboard: settings, the list and review queue, the funnel, permissions."""
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Permission
+from oscar.test.factories import UserFactory
+
+from oscar_loyalty import ledger
+from oscar_loyalty.models import Referral, ReferralSettings
+from oscar_loyalty.offers.referrals import friend_offer
+from oscar_loyalty.referrals import settlement
+from tests.factories import dashboard_url
+from tests.referrals import enable_referrals, first_order, make_referrer, refer_friend
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def flagged(django_capture_on_commit_callbacks):
+    """Bob's first order is under the minimum value: his referral waits for review."""
+    enable_referrals(min_first_order_value=Decimal("50.00"))
+    ada, code = make_referrer()
+    bob, referral = refer_friend(code)
+    with django_capture_on_commit_callbacks(execute=True):
+        order = first_order(bob)
+    settlement.order_confirmed(order)
+    referral.refresh_from_db()
+    assert referral.status == Referral.REVIEW
+    return ada, referral
+
+
+def reviewer():
+    user = UserFactory(is_staff=True)
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="oscar_loyalty", codename="change_referral")
+    )
+    return user
+
+
+def pages(referral) -> list[str]:
+    return [
+        dashboard_url("loyalty-referral-list"),
+        dashboard_url("loyalty-referral-detail", referral.pk),
+        dashboard_url("loyalty-referral-settings"),
+        dashboard_url("loyalty-referral-report"),
+    ]
+
+
+def test_anonymous_and_customers_are_refused_every_referral_page(client, flagged):
+    _ada, referral = flagged
+    review = dashboard_url("loyalty-referral-review", referral.pk)
+    for url in [*pages(referral), review]:
+        assert client.get(url).status_code == 302
+    client.force_login(UserFactory())
+    for url in [*pages(referral), review]:
+        assert client.get(url).status_code == 403
+        assert client.post(url, {"action": "approve"}).status_code == 403
+    referral.refresh_from_db()
+    assert referral.status == Referral.REVIEW
+
+
+def test_staff_see_the_list_with_the_rule_that_fired(staff, flagged):
+    _ada, referral = flagged
+    for url in pages(referral):
+        assert staff.get(url).status_code == 200
+    html = staff.get(dashboard_url("loyalty-referral-list") + "?status=review").content.decode()
+    assert "The first order is worth 30.00, below the minimum of 50.00." in html
+    assert "1 to review" in html
+
+
+def test_reviewing_needs_the_change_referral_permission(staff, flagged):
+    ada, referral = flagged
+    url = dashboard_url("loyalty-referral-review", referral.pk)
+    assert staff.post(url, {"action": "approve"}).status_code == 403
+    assert ledger.account_for_user(ada).available == 0
+
+
+def test_approving_pays_the_referrer_once(client, flagged):
+    ada, referral = flagged
+    client.force_login(reviewer())
+    url = dashboard_url("loyalty-referral-review", referral.pk)
+    response = client.post(url, {"action": "approve", "note": "Small first order, fine"})
+    assert response.status_code == 302
+    again = client.post(url, {"action": "approve"})
+    assert "This referral is no longer waiting for review." in again.content.decode()
+    referral.refresh_from_db()
+    assert referral.status == Referral.REWARDED
+    assert "Small first order, fine" in referral.review_note
+    assert ledger.account_for_user(ada).available == 1000
+
+
+def test_rejecting_pays_nothing_and_notes_need_text(client, flagged):
+    ada, referral = flagged
+    client.force_login(reviewer())
+    url = dashboard_url("loyalty-referral-review", referral.pk)
+    assert "Write the note to add." in client.post(url, {"action": "note"}).content.decode()
+    assert client.post(url, {"action": "bogus"}).status_code == 200
+    client.post(url, {"action": "reject", "note": "Same household"})
+    referral.refresh_from_db()
+    assert referral.status == Referral.REJECTED
+    assert ledger.account_for_user(ada).available == 0
+
+
+def test_reviewing_an_unknown_referral_is_a_404(client):
+    client.force_login(reviewer())
+    url = dashboard_url("loyalty-referral-review", 999999)
+    assert client.post(url, {"action": "approve"}).status_code == 404
+
+
+def test_settings_switch_the_friends_offer_and_refuse_bad_values(staff):
+    url = dashboard_url("loyalty-referral-settings")
+    form = staff.get(url).context["form"]
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update(is_enabled="on", friend_discount_type="percentage", friend_discount_value="150")
+    response = staff.post(url, data)
+    assert "A percentage can be at most 100." in response.content.decode()
+    data["friend_discount_value"] = "15"
+    assert staff.post(url, data).status_code == 302
+    assert ReferralSettings.load().is_enabled
+    assert friend_offer().name == "Referral: 15% off your first order"
+    del data["is_enabled"]
+    staff.post(url, data)
+    assert friend_offer().status == "Suspended"
+
+
+def test_funnel_counts_each_stage_and_ranks_referrers(staff, flagged):
+    ada, _referral = flagged
+    make_referrer("grace@example.com")
+    html = staff.get(dashboard_url("loyalty-referral-report")).content.decode()
+    context = staff.get(dashboard_url("loyalty-referral-report")).context
+    assert context["totals"] == {"visits": 1, "signups": 1, "orders": 1, "rewarded": 0}
+    assert context["top_referrers"][0]["referrer__email"] == ada.email
+    assert "grace@example.com" not in html
