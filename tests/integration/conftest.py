@@ -16,3 +16,14 @@ def staff(client):
 @pytest.fixture
 def five_off():
     return AmountOffReward.objects.create(name="£5 off", points_cost=500, amount=Decimal("5.00"))
+
+
+@pytest.fixture
+def on_commit(django_capture_on_commit_callbacks):
+    """Run the receivers' after-commit tasks, as a real request's commit would."""
+
+    def run(action, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return action(*args, **kwargs)
+
+    return run

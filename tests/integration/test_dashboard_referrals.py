@@ -17,13 +17,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def flagged(django_capture_on_commit_callbacks):
+def flagged(on_commit):
     """Bob's first order is under the minimum value: his referral waits for review."""
     enable_referrals(min_first_order_value=Decimal("50.00"))
     ada, code = make_referrer()
     bob, referral = refer_friend(code)
-    with django_capture_on_commit_callbacks(execute=True):
-        order = first_order(bob)
+    order = on_commit(first_order, bob)
     settlement.order_confirmed(order)
     referral.refresh_from_db()
     assert referral.status == Referral.REVIEW

@@ -154,7 +154,7 @@ def test_existing_customers_cannot_use_a_code_at_checkout(referrer):
 
 
 def test_guest_code_at_checkout_gives_the_discount_and_follows_the_basket_to_the_order(
-    referrer, django_capture_on_commit_callbacks
+    referrer, on_commit
 ):
     user, code = referrer
     client = Client()
@@ -168,8 +168,9 @@ def test_guest_code_at_checkout_gives_the_discount_and_follows_the_basket_to_the
     assert "Referred by Ada: £10.00 off your first order." in html
     referral = Referral.objects.get()
     assert referral.friend is None and referral.source == Referral.CHECKOUT
-    with django_capture_on_commit_callbacks(execute=True):
-        order = first_order(basket=response.wsgi_request.basket, guest_email="bob@example.net")
+    order = on_commit(
+        first_order, basket=response.wsgi_request.basket, guest_email="bob@example.net"
+    )
     referral.refresh_from_db()
     assert referral.order_number == str(order.number)
     assert referral.friend_email == "bob@example.net"

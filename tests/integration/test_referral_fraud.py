@@ -26,15 +26,6 @@ SourceType = get_model("payment", "SourceType")
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def on_commit(django_capture_on_commit_callbacks):
-    def run(action, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return action(*args, **kwargs)
-
-    return run
-
-
 def rules(referral) -> list[str]:
     referral.refresh_from_db()
     return [fired["rule"] for fired in referral.fired_rules]
