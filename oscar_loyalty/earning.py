@@ -18,7 +18,14 @@ from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
 from . import actions, caching, conf, ledger
-from .models import FirstOrderRule, LedgerEntry, ProgramSettings, RuleMultiplier, SpendRule
+from .models import (
+    FirstOrderRule,
+    LedgerEntry,
+    PointsEvent,
+    ProgramSettings,
+    RuleMultiplier,
+    SpendRule,
+)
 
 ProductCategory = get_model("catalogue", "ProductCategory")
 
@@ -56,8 +63,14 @@ def floor_points(value: Decimal) -> int:
 class RuleBook:
     """The active spend rules with their multipliers, loaded once per request or task."""
 
-    def __init__(self, rules: Sequence[SpendRule], multipliers: Iterable[RuleMultiplier]):
+    def __init__(
+        self,
+        rules: Sequence[SpendRule],
+        multipliers: Iterable[RuleMultiplier],
+        events: Iterable[PointsEvent] = (),
+    ):
         self.rules = list(rules)
+        self.events = list(events)
         self.product_multipliers: dict[tuple[int, int], Decimal] = {}
         self.category_multipliers: dict[int, list[tuple[str, Decimal]]] = {}
         for multiplier in multipliers:
@@ -76,7 +89,8 @@ class RuleBook:
         so one book serves a whole backfill of historical orders."""
         rules = list(SpendRule.objects.filter(is_active=True).non_polymorphic())
         multipliers = RuleMultiplier.objects.filter(rule__in=rules).select_related("category")
-        return cls(rules, multipliers)
+        events = PointsEvent.objects.filter(is_active=True).non_polymorphic()
+        return cls(rules, multipliers, events)
 
     @classmethod
     def cached(cls) -> RuleBook:
@@ -93,6 +107,11 @@ class RuleBook:
             and (rule.starts_at is None or rule.starts_at <= at)
             and (rule.ends_at is None or rule.ends_at > at)
         ]
+
+    def event_at(self, at: datetime) -> PointsEvent | None:
+        """The points event running at ``at``; the biggest multiplier when several overlap."""
+        running = [event for event in self.events if event.is_running(at)]
+        return max(running, key=lambda event: event.multiplier, default=None)
 
     def multiplier(self, rule: SpendRule, product_id: int | None, category_paths: list[str]):
         """Product multiplier first; else 0 if any of its categories (or their ancestors) is
@@ -146,6 +165,8 @@ def calculate(
     rules = book.for_order(currency, at)
     if not rules or not lines:
         return earning
+    event = book.event_at(at or timezone.now())
+    boost = event.multiplier if event else Decimal("1")
     if paths is None:
         # Category paths matter only when a rule has category multipliers: skip the query.
         wanted = book.category_multipliers
@@ -163,7 +184,7 @@ def calculate(
         for line, price in zip(lines, prices, strict=True):
             share = price + (ship * price / base if base else ZERO)
             factor = book.multiplier(rule, line.product_id, paths.get(line.product_id, []))
-            points = max(share, ZERO) * rule.points_per_unit * factor
+            points = max(share, ZERO) * rule.points_per_unit * factor * boost
             total[line.key] += points
             rule_points += points
         earning.rules.append(
@@ -173,6 +194,11 @@ def calculate(
                 "rate": str(rule.points_per_unit),
                 "base": str(base + ship),
                 "points": str(rule_points),
+                **(
+                    {"event": event.pk, "event_name": event.name, "boost": str(boost)}
+                    if event
+                    else {}
+                ),
             }
         )
     earning.line_points = {key: value for key, value in total.items() if value > 0}

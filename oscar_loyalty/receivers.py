@@ -12,7 +12,15 @@ from django.utils.translation import gettext as _
 from oscar.core.loading import get_class, get_model
 
 from . import actions, caching, conf, ledger, tasks
-from .models import EarningRule, RedemptionSettings, ReviewRule, RuleMultiplier, SignupRule
+from .models import (
+    EarningRule,
+    RedemptionSettings,
+    ReviewRule,
+    RuleMultiplier,
+    SignupRule,
+    SpendBracket,
+)
+from .offers import brackets
 
 order_placed = get_class("order.signals", "order_placed")
 order_status_changed = get_class("order.signals", "order_status_changed")
@@ -109,3 +117,5 @@ def forget_cached_configuration(sender, **kwargs):
         caching.forget("redemption")
     elif sender is ConditionalOffer:
         caching.forget("points_offer")
+    elif issubclass(sender, SpendBracket):
+        brackets.forget_brackets()

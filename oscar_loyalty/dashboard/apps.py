@@ -36,7 +36,7 @@ class LoyaltyDashboardConfig(OscarDashboardConfig):
         self.configure_permissions()
 
     def get_urls(self):
-        from . import redemption_views, referral_views, reward_views, rule_views, views
+        from . import offer_views, redemption_views, referral_views, reward_views, rule_views, views
         from .polymorphic import section_urls
 
         urls = [
@@ -90,6 +90,18 @@ class LoyaltyDashboardConfig(OscarDashboardConfig):
                 "redemption/<int:pk>/",
                 redemption_views.RedemptionSettingsUpdateView.as_view(),
                 name="loyalty-redemption-update",
+            ),
+            # Offer building blocks for Oscar's offer dashboard.
+            path("offers/", offer_views.OfferBlocksView.as_view(), name="loyalty-offer-blocks"),
+            path(
+                "offers/brackets/new/",
+                offer_views.BracketsEditView.as_view(),
+                name="loyalty-brackets-create",
+            ),
+            path(
+                "offers/brackets/<int:pk>/",
+                offer_views.BracketsEditView.as_view(),
+                name="loyalty-brackets-update",
             ),
             # Customer accounts.
             path("accounts/", views.AccountListView.as_view(), name="loyalty-account-list"),

@@ -17,6 +17,10 @@ LOYALTY_NAVIGATION = {
         {"label": _("Earning rules"), "url_name": "oscar_loyalty_dashboard:loyalty-rule-list"},
         {"label": _("Rewards"), "url_name": "oscar_loyalty_dashboard:loyalty-reward-list"},
         {
+            "label": _("Offer conditions and brackets"),
+            "url_name": "oscar_loyalty_dashboard:loyalty-offer-blocks",
+        },
+        {
             "label": _("Reward redemptions"),
             "url_name": "oscar_loyalty_dashboard:loyalty-reward-redemptions",
         },

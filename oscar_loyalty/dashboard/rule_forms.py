@@ -43,6 +43,9 @@ class RuleTypeForm(TypeChoiceForm):
         "newsletterrule": _("Points for opting in to the newsletter."),
         "birthdayrule": _("Points on the customer's birthday."),
         "socialfollowrule": _("Points for following the shop on a social network."),
+        "pointsevent": _(
+            "“Double points weekend”: while it runs, every spend rule earns N times its points."
+        ),
     }
 
     @classmethod

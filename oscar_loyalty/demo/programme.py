@@ -18,6 +18,7 @@ from ..models import (
     SignupRule,
     SpendRule,
 )
+from .offers import set_up_demo_offers
 
 Product = get_model("catalogue", "Product")
 
@@ -58,4 +59,5 @@ def set_up_demo_programme() -> list[str]:
         referrals.is_enabled = True
         referrals.save()  # creates the friend's first-order offer
         created.append("Referrals (give £10, get 1000 points)")
+    created += set_up_demo_offers()
     return created

@@ -1,7 +1,9 @@
 """oscar_loyalty's models, one module per domain."""
 
 from .customers import CustomerProfile, SentNotice
+from .events import PointsEvent
 from .ledger import LedgerEntry, LotAllocation, PointsAccount, PointsLot
+from .offers import SpendBracket
 from .program import ProgramSettings
 from .redemption import PointsHold, RedemptionSettings
 from .referrals import Referral, ReferralCode, ReferralSettings, ReferralVisit
@@ -44,6 +46,7 @@ __all__ = [
     "LotAllocation",
     "NewsletterRule",
     "PointsAccount",
+    "PointsEvent",
     "PointsHold",
     "PointsLot",
     "ProgramSettings",
@@ -57,12 +60,14 @@ __all__ = [
     "SentNotice",
     "SignupRule",
     "SocialFollowRule",
+    "SpendBracket",
     "SpendRule",
 ]
 
 # The offer proxies are models too (app_label oscar_loyalty); imported last because they use the
 # domain modules, which import the models above.
 from ..offers.benefits import PointsDiscountBenefit  # noqa: E402
+from ..offers.brackets import SpendBracketsBenefit  # noqa: E402
 from ..offers.conditions import PointsAppliedCondition, RewardCustomerCondition  # noqa: E402
 from ..offers.customer_conditions import (  # noqa: E402
     EveryoneCondition,
@@ -83,4 +88,5 @@ __all__ += [
     "ReferredFriendCondition",
     "SegmentCondition",
     "WinBackCondition",
+    "SpendBracketsBenefit",
 ]

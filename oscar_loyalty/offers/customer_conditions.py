@@ -27,7 +27,7 @@ Condition = get_model("offer", "Condition")
 class CustomerCondition:
     """Mixin for conditions decided by who the customer is, not by what is in the basket."""
 
-    #: Shown to staff when choosing the condition; ``%(value)s`` is the row's value.
+    #: Whether the condition reads the row's ``value`` (orders, days, segment id).
     requires_value = True
 
     def is_met(self, facts: CustomerFacts) -> bool:  # pragma: no cover - abstract
