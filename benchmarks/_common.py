@@ -21,6 +21,9 @@ PG_SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432").rst
 PG_HOST = os.environ.get("BENCH_PG_HOST", "127.0.0.1")
 PG_PORT = os.environ.get("BENCH_PG_PORT", "5432")
 PG_USER = os.environ.get("BENCH_PG_USER", "postgres")
+# Names of the benchmark databases start with this (e.g. ``bench_wt3_`` keeps two checkouts
+# benchmarking on one server apart); it must itself start with ``bench_``.
+DB_PREFIX = os.environ.get("BENCH_DB_PREFIX", "bench_")
 
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))

@@ -40,8 +40,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import _common  # noqa: E402
 
-BENCH_DB = "bench_loyalty"
-PGBENCH_DB = "bench_pgbench"
+BENCH_DB = f"{_common.DB_PREFIX}loyalty"
+PGBENCH_DB = f"{_common.DB_PREFIX}pgbench"
 TARGET_RATIO = 0.5
 
 

@@ -37,8 +37,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import _common  # noqa: E402
 
-PG_DB = "bench_verify"
-SQLITE_PATH = os.path.join(tempfile.gettempdir(), "bench_verify.sqlite3")
+PG_DB = f"{_common.DB_PREFIX}verify"
+SQLITE_PATH = os.path.join(tempfile.gettempdir(), f"{_common.DB_PREFIX}verify.sqlite3")
 START = datetime(2025, 1, 1, tzinfo=UTC)
 YEAR = timedelta(days=365)
 

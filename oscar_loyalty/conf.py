@@ -42,6 +42,9 @@ DEFAULTS: dict[str, object] = {
     # A function(order) -> set of strings identifying how it was paid (e.g. a card fingerprint
     # from your payment provider); the default uses the labels of the order's payment sources.
     "PAYMENT_FINGERPRINTS": "oscar_loyalty.referrals.fraud.payment_source_labels",
+    # On PostgreSQL, earn and redeem run as hand-written SQL (oscar_loyalty/ledger/pgsql.py):
+    # same rows and guarantees as the ORM path, about ten times less CPU per posting.
+    "LEDGER_SQL_FAST_PATH": True,
 }
 
 

@@ -55,6 +55,17 @@ def account_for_owner(owner_key: str) -> PointsAccount:
     return account
 
 
+def insufficient(available: int) -> InsufficientPoints:
+    return InsufficientPoints(
+        _("Only %(available)s points are available.") % {"available": available}
+    )
+
+
+def check_key(key: str) -> None:
+    if not key or len(key) > 255:
+        raise LedgerError("an idempotency key of 1 to 255 characters is required")
+
+
 def validate_points(points: object) -> int:
     """Points are whole, positive and bounded; anything else is refused before any write."""
     if isinstance(points, bool) or not isinstance(points, int):
@@ -94,8 +105,7 @@ def post_entry(
 ) -> LedgerEntry | None:
     """Lock, check the key, compute, write. Returns the entry (new or earlier), or None when
     there was nothing to post (e.g. confirming a lot already confirmed)."""
-    if not key or len(key) > 255:
-        raise LedgerError("an idempotency key of 1 to 255 characters is required")
+    check_key(key)
     account_id = account if isinstance(account, int) else account.pk
     at = at or timezone.now()
     with transaction.atomic():

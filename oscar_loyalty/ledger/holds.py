@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from ..models import LedgerEntry, LotAllocation, PointsAccount, PointsHold
-from .core import Change, InsufficientPoints, LedgerError, post_entry, take_fifo, validate_points
+from .core import Change, LedgerError, insufficient, post_entry, take_fifo, validate_points
 
 
 def hold(
@@ -40,9 +40,7 @@ def hold(
 
         def compute(locked: PointsAccount) -> Change:
             if locked.available < points:
-                raise InsufficientPoints(
-                    _("Only %(available)s points are available.") % {"available": locked.available}
-                )
+                raise insufficient(locked.available)
             allocations, _taken = take_fifo(locked, points)
             return Change(available=-points, held=points, allocations=allocations)
 

@@ -8,11 +8,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..models import LedgerEntry, PointsAccount, PointsLot
+from . import pgsql
 from .core import (
     Change,
     InsufficientPoints,
     InvalidPoints,
     LedgerError,
+    check_key,
+    insufficient,
     post_entry,
     take_fifo,
     validate_points,
@@ -36,16 +39,33 @@ def earn(
     """Credit points as a new lot: pending until ``pending_until`` (if in the future), else
     spendable now. ``kind`` is EARN, BONUS or RESTORE."""
     validate_points(points)
-    at = at or timezone.now()
+    check_key(key)
+    now = timezone.now()
+    at = at or now
     # Backdated postings (a backfilled order) are pending only if the window is still open now.
-    is_pending = pending_until is not None and pending_until > max(at, timezone.now())
+    is_pending = pending_until is not None and pending_until > max(at, now)
+    status, available_at = (
+        (PointsLot.PENDING, pending_until) if is_pending else (PointsLot.AVAILABLE, at)
+    )
+    if isinstance(account, PointsAccount) and pgsql.usable(entry_fields):
+        return pgsql.earn(
+            account,
+            points,
+            key=key,
+            kind=kind,
+            description=description,
+            at=at,
+            lot_status=status,
+            available_at=available_at,
+            expires_at=expires_at,
+            **entry_fields,
+        )
 
     def compute(locked: PointsAccount) -> Change:
-        lot = {"points": points, "expires_at": expires_at}
+        lot = {"points": points, "expires_at": expires_at, "status": status}
+        lot["available_at"] = available_at
         if is_pending:
-            lot.update(status=PointsLot.PENDING, available_at=pending_until)
             return Change(pending=points, new_lot=lot)
-        lot.update(status=PointsLot.AVAILABLE, available_at=at)
         return Change(available=points, new_lot=lot)
 
     return post_entry(
@@ -117,12 +137,16 @@ def redeem(
 ) -> LedgerEntry:
     """Spend available points; raises InsufficientPoints rather than going below zero."""
     validate_points(points)
+    check_key(key)
+    if isinstance(account, PointsAccount) and pgsql.usable(entry_fields):
+        at = at or timezone.now()
+        return pgsql.redeem(
+            account, points, key=key, description=description, at=at, **entry_fields
+        )
 
     def compute(locked: PointsAccount) -> Change:
         if locked.available < points:
-            raise InsufficientPoints(
-                _("Only %(available)s points are available.") % {"available": locked.available}
-            )
+            raise insufficient(locked.available)
         allocations, _taken = take_fifo(locked, points)
         return Change(available=-points, allocations=allocations)
 
