@@ -4,11 +4,12 @@ from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.forms.models import model_to_dict
 from django.utils import timezone
 from oscar.test.factories import UserFactory
 
 from oscar_loyalty import ledger
-from oscar_loyalty.models import LedgerEntry, PointsAccount
+from oscar_loyalty.models import LedgerEntry, PointsAccount, PointsLot
 from oscar_loyalty.models.ledger import AppendOnlyError
 from oscar_loyalty.verification import find_discrepancies
 
@@ -203,3 +204,74 @@ def test_verification_finds_a_tampered_balance(account):
     PointsAccount.objects.filter(pk=account.pk).update(available=11)
     [problem] = find_discrepancies()[:1]
     assert problem.object_id == account.pk
+
+
+def test_replayed_redemption_returns_the_first_even_when_the_points_are_gone(account):
+    ledger.earn(account, 100, key="e")
+    first = ledger.redeem(account, 80, key="r")
+    assert ledger.redeem(account, 80, key="r").pk == first.pk
+    assert balances(account) == (20, 0, 0)
+
+
+def test_refused_redemption_leaves_the_callers_transaction_usable(account):
+    ledger.earn(account, 10, key="e")
+    with transaction.atomic():
+        with pytest.raises(ledger.InsufficientPoints, match="Only 10 points"):
+            ledger.redeem(account, 11, key="r")
+        ledger.redeem(account, 10, key="r2")
+    assert balances(account) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("post", [ledger.earn, ledger.redeem], ids=["earn", "redeem"])
+def test_posting_to_an_unknown_account_writes_nothing(post):
+    with pytest.raises(PointsAccount.DoesNotExist):
+        post(PointsAccount(pk=987654), 5, key="nobody")
+    assert not LedgerEntry.objects.exists()
+
+
+def test_redeeming_with_a_key_of_another_account_is_a_conflict(account):
+    ledger.earn(account, 100, key="e")
+    ledger.redeem(account, 10, key="shared")
+    other = ledger.account_for_user(UserFactory())
+    ledger.earn(other, 100, key="e2")
+    with pytest.raises(ledger.IdempotencyConflict):
+        ledger.redeem(other, 10, key="shared")
+    assert balances(other) == (100, 0, 0)
+
+
+def test_returned_entries_are_what_was_stored(account):
+    staff = UserFactory(is_staff=True)
+    at = timezone.now() - timedelta(days=2)
+    posted = [
+        ledger.earn(
+            account,
+            40,
+            key="o:1",
+            description="Order 1",
+            order_number="1",
+            rule_id=7,
+            detail={"lines": [{"line": 1, "points": 40}]},
+            created_by=staff,
+            at=at,
+        ),
+        ledger.redeem(account, 15, key="r:1", description="Reward", at=at),
+    ]
+    for entry in posted:
+        stored = LedgerEntry.objects.get(pk=entry.pk)
+        assert model_to_dict(entry) == model_to_dict(stored)
+        assert entry.created_at == stored.created_at
+    account.refresh_from_db(fields=["last_activity_at"])
+    assert account.last_activity_at == at
+
+
+def test_spending_more_than_the_first_sixteen_lots_continues_first_to_expire(account):
+    now = timezone.now()
+    lots = [
+        ledger.earn(account, 10, key=f"e{day}", expires_at=now + timedelta(days=day)).lot
+        for day in range(20, 0, -1)
+    ]
+    ledger.redeem(account, 175, key="big")
+    by_expiry = sorted(lots, key=lambda lot: lot.expires_at)
+    remaining = [PointsLot.objects.get(pk=lot.pk).remaining for lot in by_expiry]
+    assert remaining == [0] * 17 + [5, 10, 10]
+    assert find_discrepancies() == []
