@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("oscar_loyalty", "0009_reward_condition"),
+        ("oscar_loyalty", "0010_customer_conditions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
