@@ -2,8 +2,10 @@
 
 Every balance change is one call here, and every call:
 
-* runs in one transaction that first locks the account row (``SELECT ... FOR UPDATE``), so two
-  redemptions of the same points serialise and the second sees the first's result;
+* runs in one transaction that holds the account row's lock while it decides and writes, so two
+  redemptions of the same points serialise and the second sees the first's result (the ORM
+  path locks with ``SELECT ... FOR UPDATE`` first; on PostgreSQL, earn and redeem are single
+  hand-written statements with the same guarantees, see :mod:`.pgsql`);
 * is idempotent: it carries a unique ``key`` (``order:100023:earn``); posting the same key again
   returns the entry already written and changes nothing;
 * writes one append-only :class:`LedgerEntry` and keeps the cached balances on the account and the

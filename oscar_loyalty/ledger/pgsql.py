@@ -32,7 +32,8 @@ import logging
 from datetime import datetime
 
 import psycopg
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models.base import ModelState
 
 from .. import conf
 from ..models import LedgerEntry, LotAllocation, PointsAccount, PointsLot
@@ -141,13 +142,13 @@ def usable(entry_fields: dict) -> bool:
     """Whether a posting can take the fast path: PostgreSQL, not switched off, and only entry
     fields it knows."""
     return (
-        connection.vendor == "postgresql"
+        connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
         and conf.get("LEDGER_SQL_FAST_PATH")
         and ENTRY_FIELDS.issuperset(entry_fields)
     )
 
 
-def _connection():
+def _connection(db):
     """The psycopg connection, set up once for prepared statements.
 
     Django switches psycopg's automatic preparing off (its own cursors bind parameters on the
@@ -155,8 +156,8 @@ def _connection():
     plans do not depend on the values, so the session keeps one generic plan per statement
     (this only concerns prepared statements: Django's queries are planned as before). ``SET``
     is undone by a rollback, so it waits for a moment outside any transaction."""
-    connection.ensure_connection()
-    raw = connection.connection
+    db.ensure_connection()
+    raw = db.connection
     if raw.prepare_threshold is None:
         raw.prepare_threshold = 2**62
     if raw.autocommit and not getattr(raw, "_loyalty_generic_plans", False):
@@ -165,11 +166,11 @@ def _connection():
     return raw
 
 
-def _execute(statement: str, params: dict, *, lock: int | None = None):
+def _execute(db, statement: str, params: dict, *, lock: int | None = None):
     """One statement (after the account row lock when ``lock`` is given, in the same round trip
     and transaction); returns its first row."""
-    raw = _connection()
-    with connection.wrap_database_errors:
+    raw = _connection(db)
+    with db.wrap_database_errors:
         # Server-side binding (Django's cursors bind on the client and cannot prepare).
         cursor = psycopg.Cursor(raw)
         if lock is None:
@@ -185,7 +186,7 @@ def _execute(statement: str, params: dict, *, lock: int | None = None):
         return cursor.fetchone()
 
 
-def _params(account_id: int, kind: str, key: str, description: str, at: datetime, fields: dict):
+def _params(db, account_id: int, kind: str, key: str, description: str, at, fields: dict):
     detail = fields.get("detail") or {}
     created_by = fields.get("created_by")
     return {
@@ -197,14 +198,14 @@ def _params(account_id: int, kind: str, key: str, description: str, at: datetime
         "rule_id": fields.get("rule_id"),
         "reason": fields.get("reason") or "",
         "created_by": getattr(created_by, "pk", created_by),
-        "detail": _DETAIL.get_db_prep_save(detail, connection) if detail else "{}",
+        "detail": _DETAIL.get_db_prep_save(detail, db) if detail else "{}",
         "at": at,
     }
 
 
-def _entry(row, params: dict, fields: dict) -> LedgerEntry:
-    """The entry just written, from what was sent (nothing is read back); the account's cached
-    balances were refreshed from ``row`` by the caller."""
+def _entry(db, row, params: dict, fields: dict) -> LedgerEntry:
+    """The entry just written, from what was sent (nothing is read back). Built the way Django
+    unpickles a model (its ``__init__`` would cost a third of the client's time per posting)."""
     values = {
         **params,
         "id": row[0],
@@ -218,7 +219,11 @@ def _entry(row, params: dict, fields: dict) -> LedgerEntry:
         "detail": fields.get("detail") or {},
         "created_at": params["at"],
     }
-    return LedgerEntry.from_db(connection.alias, None, [values[name] for name in _ENTRY_COLUMNS])
+    entry = LedgerEntry.__new__(LedgerEntry)
+    entry.__dict__.update((name, values[name]) for name in _ENTRY_COLUMNS)
+    entry._state = ModelState()
+    entry._state.adding, entry._state.db = False, db.alias
+    return entry
 
 
 def _refresh(account: PointsAccount, row) -> None:
@@ -246,8 +251,9 @@ def earn(
     **fields,
 ) -> LedgerEntry:
     """Credit ``points`` as a new lot (pending or available); see the module docstring."""
+    db = connections[DEFAULT_DB_ALIAS]
     pending = lot_status == PointsLot.PENDING
-    params = _params(account.pk, kind, key, description, at, fields)
+    params = _params(db, account.pk, kind, key, description, at, fields)
     params.update(
         available=0 if pending else points,
         pending=points if pending else 0,
@@ -256,14 +262,14 @@ def earn(
         available_at=available_at,
         expires_at=expires_at,
     )
-    row = _execute(EARN, params)
+    row = _execute(db, EARN, params)
     if row is None:
         if not PointsAccount.objects.filter(pk=account.pk).exists():
             raise PointsAccount.DoesNotExist(f"no points account {account.pk}")
         return _replayed(account.pk, key)
     _refresh(account, row)
     logger.debug("ledger %s %s account=%s key=%s", kind, points, account.pk, key)
-    return _entry(row, params, fields)
+    return _entry(db, row, params, fields)
 
 
 def redeem(
@@ -271,12 +277,13 @@ def redeem(
 ) -> LedgerEntry:
     """Spend ``points`` first-to-expire, or raise InsufficientPoints; a replayed key returns the
     earlier entry and spends nothing. See the module docstring."""
-    params = _params(account.pk, LedgerEntry.REDEEM, key, description, at, fields)
+    db = connections[DEFAULT_DB_ALIAS]
+    params = _params(db, account.pk, LedgerEntry.REDEEM, key, description, at, fields)
     params.update(points=points, available=-points, pending=0)
-    row = _execute(REDEEM, params)
+    row = _execute(db, REDEEM, params)
     if row is not None and row[0] is None and not row[6]:
         # Not written, and not a replay: decide again under the account lock.
-        row = _execute(REDEEM, params, lock=account.pk)
+        row = _execute(db, REDEEM, params, lock=account.pk)
     if row is None:
         raise PointsAccount.DoesNotExist(f"no points account {account.pk}")
     if row[0] is None:
@@ -285,4 +292,4 @@ def redeem(
         raise insufficient(row[5])
     _refresh(account, row)
     logger.debug("ledger redeem %s account=%s key=%s", points, account.pk, key)
-    return _entry(row, params, fields)
+    return _entry(db, row, params, fields)

@@ -217,8 +217,15 @@ class PointsLot(models.Model):
                 name="loyalty_lot_open",
             ),
             models.Index(fields=["order_number"], name="loyalty_lot_order"),
-            models.Index(fields=["status", "available_at"], name="loyalty_lot_confirm"),
-            models.Index(fields=["expires_at"], name="loyalty_lot_expiry"),
+            # The periodic tasks' lots: pending ones to confirm, open ones to expire.
+            models.Index(
+                fields=["available_at"], condition=Q(status="pending"), name="loyalty_lot_due"
+            ),
+            models.Index(
+                fields=["expires_at"],
+                condition=Q(status="available", remaining__gt=0),
+                name="loyalty_lot_expiring",
+            ),
         ]
 
     def __str__(self) -> str:
