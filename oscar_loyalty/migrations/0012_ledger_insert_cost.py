@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("oscar_loyalty", "0010_customer_conditions"),
+        ("oscar_loyalty", "0011_referrals"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
