@@ -27,6 +27,7 @@ sandbox-data: $(VENV)/.installed-sandbox
 	$(MANAGE) oscar_populate_countries --initial-only
 	$(MANAGE) loyalty_load_demo_data $(DEMO_ARGS)
 	$(MANAGE) loyalty_demo_programme
+	$(MANAGE) loyalty_recommendations_build
 
 sandbox: sandbox-data
 	@echo "Shop: http://127.0.0.1:8000   dashboard: http://127.0.0.1:8000/dashboard/"

@@ -45,6 +45,15 @@ DEFAULTS: dict[str, object] = {
     # On PostgreSQL, earn and redeem run as hand-written SQL (oscar_loyalty/ledger/pgsql.py):
     # same rows and guarantees as the ORM path, about ten times less CPU per posting.
     "LEDGER_SQL_FAST_PATH": True,
+    # Recommendations: neighbours stored per product, the half-life (days) after which a past
+    # purchase counts half in a customer's profile, products shown per block, and how long (s)
+    # a customer's or product's list stays cached (a new order or a new build drops it sooner).
+    "RECOMMENDATIONS_NEIGHBOURS": 50,
+    "RECOMMENDATIONS_HALF_LIFE_DAYS": 90,
+    "RECOMMENDATIONS_BLOCK_SIZE": 4,
+    "RECOMMENDATIONS_CACHE_TIMEOUT": 6 * 3600,
+    # "Popular now" looks at the orders of this many days before the newest order.
+    "RECOMMENDATIONS_RECENT_DAYS": 30,
 }
 
 

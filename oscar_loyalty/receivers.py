@@ -119,3 +119,12 @@ def forget_cached_configuration(sender, **kwargs):
         caching.forget("points_offer")
     elif issubclass(sender, SpendBracket):
         brackets.forget_brackets()
+
+
+@receiver(order_placed, dispatch_uid="oscar_loyalty.recommendations_order_placed")
+def forget_recommendations_on_order_placed(sender, order, **kwargs):
+    # "Buy it again" must show what was just bought, "Recommended for you" no longer show it.
+    if order.user_id:
+        from .recommendations.serving import forget_customer
+
+        forget_customer(order.user_id)

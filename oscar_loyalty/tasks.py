@@ -96,3 +96,11 @@ def release_stale_holds() -> int:
 def settle_reward_vouchers() -> int:
     """Periodic: mark reward vouchers used, or expire them and give points back per policy."""
     return rewards.settle_reward_vouchers(timezone.now())
+
+
+@shared_task(**RETRY)
+def build_recommendations() -> int:
+    """Periodic and on demand: rebuild product neighbours from all orders; returns the build id."""
+    from .recommendations.build import build_recommendations as build
+
+    return build().pk

@@ -208,6 +208,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "oscar_loyalty.tasks.award_birthday_points",
         "schedule": 24 * 3600,
     },
+    "loyalty-build-recommendations": {
+        "task": "oscar_loyalty.tasks.build_recommendations",
+        "schedule": 24 * 3600,
+    },
 }
 
 LOGGING = {

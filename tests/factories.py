@@ -75,3 +75,13 @@ def dashboard_url(name: str, *args) -> str:
     from django.urls import reverse
 
     return reverse(f"oscar_loyalty_dashboard:{name}", args=args)
+
+
+def buy_products(user, products, **kwargs):
+    """A real order of one unit of each of ``products`` through Oscar's OrderCreator (fires
+    order_placed); ``date_placed=...`` backdates it."""
+    basket = Basket.objects.create(owner=user)
+    basket.strategy = Default()
+    for product in products:
+        basket.add_product(product)
+    return create_order(basket=basket, user=user, **kwargs)

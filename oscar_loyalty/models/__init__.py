@@ -5,6 +5,7 @@ from .events import PointsEvent
 from .ledger import LedgerEntry, LotAllocation, PointsAccount, PointsLot
 from .offers import SpendBracket
 from .program import ProgramSettings
+from .recommendations import ProductNeighbour, RecommendationBuild
 from .redemption import PointsHold, RedemptionSettings
 from .referrals import Referral, ReferralCode, ReferralSettings, ReferralVisit
 from .rewards import (
@@ -49,7 +50,9 @@ __all__ = [
     "PointsEvent",
     "PointsHold",
     "PointsLot",
+    "ProductNeighbour",
     "ProgramSettings",
+    "RecommendationBuild",
     "RedemptionSettings",
     "Referral",
     "ReferralCode",

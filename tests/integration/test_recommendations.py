@@ -1,0 +1,172 @@
+"""Recommendations in the shop: the model built from real orders, the blocks, the cache."""
+
+from datetime import timedelta
+
+import pytest
+from django.template import Context, Template
+from django.test import RequestFactory
+from django.utils import timezone
+from oscar.core.loading import get_class, get_model
+from oscar.test.factories import UserFactory
+
+from oscar_loyalty.models import ProductNeighbour
+from oscar_loyalty.recommendations import serving
+from oscar_loyalty.recommendations.build import build_recommendations
+from tests.factories import buy_products, create_buyable_product
+
+Basket = get_model("basket", "Basket")
+Selector = get_class("partner.strategy", "Selector")
+
+pytestmark = pytest.mark.django_db
+
+BASKETS = {
+    "ann": ["tea", "cup", "saucer"],
+    "bob": ["tea", "cup"],
+    "cat": ["tea", "cup", "biscuits"],
+    "dan": ["candle", "matches"],
+    "eve": ["candle", "matches"],
+    "fay": ["tea"],
+    "gus": ["cup", "saucer"],
+}
+
+
+@pytest.fixture
+def shop():
+    """Seven customers' orders of a month ago, and the model built from them."""
+    products = {
+        name: create_buyable_product(name.title(), "5.00")
+        for name in ["tea", "cup", "saucer", "biscuits", "candle", "matches", "kettle"]
+    }
+    customers = {}
+    placed = timezone.now() - timedelta(days=30)
+    for name, items in BASKETS.items():
+        customers[name] = UserFactory(email=f"{name}@example.com")
+        buy_products(customers[name], [products[item] for item in items], date_placed=placed)
+    build_recommendations()
+    return products, customers
+
+
+def request_for(user=None, basket_products=()):
+    request = RequestFactory().get("/")
+    request.user = user if user is not None else UserFactory.build(is_active=False)
+    if user is None:
+        from django.contrib.auth.models import AnonymousUser
+
+        request.user = AnonymousUser()
+    request.strategy = Selector().strategy()
+    request.basket = Basket.objects.create(owner=user)
+    request.basket.strategy = request.strategy
+    for product in basket_products:
+        request.basket.add_product(product)
+    request.basket = Basket.objects.get(pk=request.basket.pk)  # lines not loaded, like a page
+    return request
+
+
+def render(tag: str, request, **context) -> str:
+    template = Template("{% load recommendation_tags %}" + tag)
+    return template.render(Context({"request": request, **context}))
+
+
+def titles(html: str, products) -> list[str]:
+    return [name for name, product in products.items() if f'data-product="{product.pk}"' in html]
+
+
+def test_build_stores_each_products_neighbours_from_the_order_lines(shop):
+    products, _ = shop
+    names = {product.pk: name for name, product in products.items()}
+    stored = {
+        (names[link.product_id], names[link.neighbour_id]): round(link.score, 4)
+        for link in ProductNeighbour.objects.all()
+    }
+    assert stored == {
+        ("tea", "cup"): 0.75,
+        ("cup", "tea"): 0.75,
+        ("cup", "saucer"): 0.7071,
+        ("saucer", "cup"): 0.7071,
+        ("candle", "matches"): 1.0,
+        ("matches", "candle"): 1.0,
+    }
+
+
+def test_product_page_block_shows_what_is_bought_together(shop):
+    products, _ = shop
+    html = render("{% loyalty_bought_together product %}", request_for(), product=products["cup"])
+    assert "Frequently bought together" in html
+    assert titles(html, products) == ["tea", "saucer"]
+    assert html.index(f'data-product="{products["tea"].pk}"') < html.index(
+        f'data-product="{products["saucer"].pk}"'
+    )
+
+
+def test_blocks_leave_out_unavailable_products_and_those_in_the_basket(shop):
+    products, _ = shop
+    record = products["tea"].stockrecords.get()
+    record.num_in_stock = 0
+    record.save()
+    html = render("{% loyalty_bought_together product %}", request_for(), product=products["cup"])
+    assert titles(html, products) == ["saucer"]
+    in_basket = request_for(UserFactory(), basket_products=[products["saucer"]])
+    html = render("{% loyalty_bought_together product %}", in_basket, product=products["cup"])
+    assert html.strip() == ""  # nothing good left: the block renders nothing
+
+
+def test_recommended_for_you_leaves_out_products_already_bought(shop):
+    products, customers = shop
+    html = render("{% loyalty_recommended_for_you %}", request_for(customers["bob"]))
+    assert "Recommended for you" in html
+    assert titles(html, products) == ["saucer"]  # never tea or cup, which bob bought
+
+
+def test_buy_it_again_lists_the_customers_own_products(shop):
+    products, customers = shop
+    html = render("{% loyalty_buy_it_again %}", request_for(customers["ann"]))
+    assert "Buy it again" in html
+    assert sorted(titles(html, products)) == ["cup", "saucer", "tea"]
+
+
+def test_basket_block_shows_what_buyers_of_the_basket_also_bought(shop):
+    products, customers = shop
+    request = request_for(customers["fay"], basket_products=[products["tea"]])
+    html = render("{% loyalty_basket_also_bought basket %}", request, basket=request.basket)
+    assert "Customers who bought these also bought" in html
+    assert titles(html, products) == ["cup"]
+
+
+def test_guests_get_popular_products_instead(shop):
+    products, _ = shop
+    html = render("{% loyalty_recommended_for_you %}", request_for())
+    assert "Popular now" in html
+    assert titles(html, products)[:1] == ["tea"] or "cup" in titles(html, products)
+
+
+def test_a_new_order_refreshes_the_customers_cached_lists(shop):
+    products, customers = shop
+    bob = customers["bob"]
+    assert serving.lists_for_customer(bob.pk).discover == [products["saucer"].pk]
+    buy_products(bob, [products["saucer"]])
+    lists = serving.lists_for_customer(bob.pk)
+    assert products["saucer"].pk not in lists.discover
+    assert products["saucer"].pk in lists.buy_again
+
+
+@pytest.mark.parametrize(
+    "tag",
+    [
+        "{% loyalty_buy_it_again %}",
+        "{% loyalty_recommended_for_you %}",
+        "{% loyalty_bought_together product %}",
+        "{% loyalty_basket_also_bought basket %}",
+    ],
+)
+def test_a_block_costs_at_most_two_queries_on_a_warm_cache(
+    shop, tag, django_assert_max_num_queries
+):
+    products, customers = shop
+    request = request_for(customers["ann"], basket_products=[products["tea"]])
+    context = {"product": products["cup"], "basket": request.basket}
+    render(tag, request, **context)  # warms the cache
+    request = request_for(customers["ann"], basket_products=[products["tea"]])
+    context["basket"] = request.basket
+    with django_assert_max_num_queries(2):
+        html = render(tag, request, **context)
+    assert "data-recommendations" in html

@@ -1,0 +1,96 @@
+"""``loyalty_recommendations_report`` on a tiny CSV whose metrics are worked out by hand."""
+
+import csv
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+# Before the cutoff (2024-02-01): p1 bought by 3 customers, p2 by 2, p3 by 1.
+# After it: c1 buys p3 (new to c1); c2 buys p2 (a repeat) and p4 (new); c3 buys p4 (new).
+ROWS = [
+    ("c1", "p1", "2024-01-01"),
+    ("c1", "p2", "2024-01-10"),
+    ("c2", "p1", "2024-01-04"),
+    ("c2", "p2", "2024-01-05"),
+    ("c2", "p3", "2024-01-20"),
+    ("c3", "p1", "2024-01-15"),
+    ("c1", "p3", "2024-02-05"),
+    ("c2", "p2", "2024-02-03"),
+    ("c2", "p4", "2024-02-04"),
+    ("c3", "p4", "2024-02-10"),
+]
+INV_LOG2_3 = 0.6309  # 1 / log2(3): the discount of rank 2
+
+
+@pytest.fixture
+def purchases(tmp_path):
+    path = tmp_path / "purchases.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["client", "sku", "when"])
+        writer.writerows(ROWS)
+    return path
+
+
+def run_report(path, *extra) -> dict[tuple[str, str], list[float]]:
+    out = StringIO()
+    call_command(
+        "loyalty_recommendations_report",
+        "--csv", str(path),
+        "--columns", "customer=client,product=sku,date=when",
+        "--cutoff", "2024-02-01",
+        *extra,
+        stdout=out,
+    )  # fmt: skip
+    table = {}
+    for line in out.getvalue().splitlines():
+        parts = line.split()
+        if len(parts) == 7 and parts[0] in ("repeat", "discovery"):
+            table[parts[0], parts[1]] = [float(value) for value in parts[2:6]]
+    return table
+
+
+def test_report_prints_hand_computed_metrics(purchases):
+    table = run_report(purchases)
+    # Repeat, popularity [p1, p2, p3] for everyone: c1 finds p3 at rank 3 (NDCG 0.5), c2 finds
+    # p2 at rank 2 of its two wanted (0.6309 / 1.6309), c3 wants p4, which nobody bought before.
+    repeat_ndcg = (0.5 + INV_LOG2_3 / (1 + INV_LOG2_3)) / 3
+    assert table["repeat", "popularity"] == pytest.approx(
+        [0.667, 0.5, round(repeat_ndcg, 3), 1.0], abs=1e-3
+    )
+    # Buy again, most recent first then popular: c1 [p2, p1, p3], c2 [p3, p2, p1], c3 [p1, ...]
+    assert table["repeat", "buy_again"] == pytest.approx(
+        [0.667, 0.5, round(repeat_ndcg, 3), 1.0], abs=1e-3
+    )
+    # Discovery: only c1's p3 and the p4s count; popularity without what each already bought
+    # gives c1 [p3] (a hit at rank 1), c2 nothing, c3 [p2, p3]; coverage 2 of 3 products.
+    assert table["discovery", "popularity"] == pytest.approx([0.333, 0.333, 0.333, 0.667], abs=1e-3)
+    # Ours: p1 and p2 share two buyers (the only link); c1 gets the popular p3 as a fill.
+    assert table["discovery", "ours"] == pytest.approx([0.333, 0.333, 0.333, 0.667], abs=1e-3)
+
+
+def test_report_writes_ranked_recommendations_per_customer(purchases, tmp_path):
+    output = tmp_path / "recommendations.csv"
+    run_report(purchases, "--output", str(output))
+    rows = list(csv.DictReader(output.open()))
+    assert list(rows[0]) == ["customer_id", "rank", "product_id"]
+    by_customer = {}
+    for row in rows:
+        by_customer.setdefault(row["customer_id"], []).append((int(row["rank"]), row["product_id"]))
+    assert set(by_customer) == {"c1", "c2", "c3"}
+    assert [rank for rank, _ in by_customer["c1"]] == [1, 2, 3]  # every product known: 3
+
+
+def test_report_explains_a_bad_column_mapping(purchases):
+    with pytest.raises(CommandError, match="no column basket"):
+        call_command(
+            "loyalty_recommendations_report",
+            "--csv", str(purchases),
+            "--columns", "customer=basket,product=sku,date=when",
+        )  # fmt: skip
+
+
+def test_report_refuses_a_cutoff_outside_the_history(purchases):
+    with pytest.raises(CommandError, match="cutoff must fall between"):
+        run_report(purchases, "--cutoff", "2030-01-01")
