@@ -104,3 +104,11 @@ def build_recommendations() -> int:
     from .recommendations.build import build_recommendations as build
 
     return build().pk
+
+
+@shared_task(**RETRY)
+def evaluate_recommendations() -> dict:
+    """On demand: the quality report on the shop's own orders, kept for the dashboard."""
+    from .recommendations.report import evaluate_shop
+
+    return evaluate_shop()[0].as_dict()

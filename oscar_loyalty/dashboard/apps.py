@@ -36,7 +36,15 @@ class LoyaltyDashboardConfig(OscarDashboardConfig):
         self.configure_permissions()
 
     def get_urls(self):
-        from . import offer_views, redemption_views, referral_views, reward_views, rule_views, views
+        from . import (
+            offer_views,
+            recommendation_views,
+            redemption_views,
+            referral_views,
+            reward_views,
+            rule_views,
+            views,
+        )
         from .polymorphic import section_urls
 
         urls = [
@@ -145,6 +153,17 @@ class LoyaltyDashboardConfig(OscarDashboardConfig):
                 "referrals/report/",
                 referral_views.ReferralReportView.as_view(),
                 name="loyalty-referral-report",
+            ),
+            # Recommendations: model, quality report, explorer.
+            path(
+                "recommendations/",
+                recommendation_views.RecommendationsView.as_view(),
+                name="loyalty-recommendations",
+            ),
+            path(
+                "recommendations/action/",
+                recommendation_views.RecommendationsActionView.as_view(),
+                name="loyalty-recommendations-action",
             ),
         ]
         return self.post_process_urls(urls)

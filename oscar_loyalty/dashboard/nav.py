@@ -38,5 +38,9 @@ LOYALTY_NAVIGATION = {
             "url_name": "oscar_loyalty_dashboard:loyalty-referral-settings",
         },
         {"label": _("Settings"), "url_name": "oscar_loyalty_dashboard:loyalty-settings"},
+        {
+            "label": _("Recommendations"),
+            "url_name": "oscar_loyalty_dashboard:loyalty-recommendations",
+        },
     ],
 }

@@ -18,8 +18,10 @@ import numpy as np
 from django.utils import timezone
 
 from ..demo import online_retail
+from ..models import RecommendationBuild
 from . import algorithm, evaluation
 from .algorithm import History
+from .build import history_from_orders, parameters
 
 REQUIRED_COLUMNS = ("customer", "product", "date")
 DEFAULT_COLUMNS = {"customer": "customer_id", "product": "product_id", "date": "date"}
@@ -130,6 +132,26 @@ def write_recommendations(path: str | Path, lists: np.ndarray, train: History) -
                 (customer, rank, product) for rank, product in enumerate(products, start=1)
             )
     return len(customer_ids)
+
+
+def evaluate_shop(
+    cutoff: float | None = None, k: int = evaluation.DEFAULT_K
+) -> tuple[evaluation.Report, np.ndarray, History]:
+    """The report on the shop's own orders, kept on the latest build for the dashboard.
+
+    Raises ``ReportInputError`` when there is nothing to split (no orders, bad cutoff).
+    """
+    history = history_from_orders()
+    if not len(history.customers):
+        raise ReportInputError("the shop has no orders from customers yet")
+    cutoff = default_cutoff(history) if cutoff is None else cutoff
+    check_cutoff(history, cutoff)
+    result, lists, train = evaluation.evaluate(history, cutoff, parameters(), k)
+    build = RecommendationBuild.objects.filter(status=RecommendationBuild.SUCCEEDED).first()
+    if build is not None:
+        build.report = result.as_dict()
+        build.save(update_fields=["report"])
+    return result, lists, train
 
 
 def format_report(report: evaluation.Report) -> list[str]:

@@ -1,49 +1,25 @@
 """Recommendations in the shop: the model built from real orders, the blocks, the cache."""
 
-from datetime import timedelta
-
 import pytest
 from django.template import Context, Template
 from django.test import RequestFactory
-from django.utils import timezone
 from oscar.core.loading import get_class, get_model
 from oscar.test.factories import UserFactory
 
 from oscar_loyalty.models import ProductNeighbour
 from oscar_loyalty.recommendations import serving
-from oscar_loyalty.recommendations.build import build_recommendations
-from tests.factories import buy_products, create_buyable_product
+from tests.factories import buy_products
+from tests.recommendation_shop import make_shop
 
 Basket = get_model("basket", "Basket")
 Selector = get_class("partner.strategy", "Selector")
 
 pytestmark = pytest.mark.django_db
 
-BASKETS = {
-    "ann": ["tea", "cup", "saucer"],
-    "bob": ["tea", "cup"],
-    "cat": ["tea", "cup", "biscuits"],
-    "dan": ["candle", "matches"],
-    "eve": ["candle", "matches"],
-    "fay": ["tea"],
-    "gus": ["cup", "saucer"],
-}
-
 
 @pytest.fixture
 def shop():
-    """Seven customers' orders of a month ago, and the model built from them."""
-    products = {
-        name: create_buyable_product(name.title(), "5.00")
-        for name in ["tea", "cup", "saucer", "biscuits", "candle", "matches", "kettle"]
-    }
-    customers = {}
-    placed = timezone.now() - timedelta(days=30)
-    for name, items in BASKETS.items():
-        customers[name] = UserFactory(email=f"{name}@example.com")
-        buy_products(customers[name], [products[item] for item in items], date_placed=placed)
-    build_recommendations()
-    return products, customers
+    return make_shop()
 
 
 def request_for(user=None, basket_products=()):

@@ -5,17 +5,7 @@ import pytest
 
 from oscar_loyalty.recommendations import algorithm, evaluation
 from oscar_loyalty.recommendations.algorithm import History, Parameters
-
-# customer -> products bought (one order each, all on day 100)
-BASKETS = {
-    "ann": ["tea", "cup", "saucer"],
-    "bob": ["tea", "cup"],
-    "cat": ["tea", "cup", "biscuits"],
-    "dan": ["candle", "matches"],
-    "eve": ["candle", "matches"],
-    "fay": ["tea"],
-    "gus": ["cup", "saucer"],
-}
+from tests.recommendation_shop import BASKETS  # one order per customer, same day
 
 
 def history(baskets=BASKETS, day=100.0):

@@ -7,9 +7,8 @@ Temporal split of the shop's own orders (or of a CSV), our recommender next to p
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from oscar_loyalty.models import RecommendationBuild
 from oscar_loyalty.recommendations import evaluation, report
-from oscar_loyalty.recommendations.build import history_from_orders, parameters
+from oscar_loyalty.recommendations.build import parameters
 
 
 class Command(BaseCommand):
@@ -51,16 +50,20 @@ class Command(BaseCommand):
         if options["k"] < 1:
             raise CommandError(_("--k must be 1 or more."))
         try:
-            history = self.history(options)
             cutoff = (
-                report.to_day(report.parse_date(options["cutoff"]))
-                if options["cutoff"]
-                else report.default_cutoff(history)
+                report.to_day(report.parse_date(options["cutoff"])) if options["cutoff"] else None
             )
-            report.check_cutoff(history, cutoff)
+            if options["csv"]:
+                history = self.csv_history(options)
+                cutoff = report.default_cutoff(history) if cutoff is None else cutoff
+                report.check_cutoff(history, cutoff)
+                result, lists, train = evaluation.evaluate(
+                    history, cutoff, parameters(), options["k"]
+                )
+            else:
+                result, lists, train = report.evaluate_shop(cutoff, options["k"])
         except report.ReportInputError as error:
             raise CommandError(str(error)) from error
-        result, lists, train = evaluation.evaluate(history, cutoff, parameters(), options["k"])
         self.stdout.write(
             _(
                 "%(train)s purchases before the cutoff, %(test)s after; %(customers)s customers "
@@ -81,22 +84,8 @@ class Command(BaseCommand):
                 _("Wrote recommendations for %(n)s customers to %(path)s.")
                 % {"n": f"{written:,}", "path": options["output"]}
             )
-        if not options["csv"]:
-            self.save(result)
 
-    def history(self, options):
-        if options["csv"]:
-            if options["online_retail"]:
-                return report.history_from_online_retail(options["csv"])
-            return report.history_from_csv(options["csv"], report.parse_columns(options["columns"]))
-        history = history_from_orders()
-        if not len(history.customers):
-            raise report.ReportInputError(_("The shop has no orders from customers yet."))
-        return history
-
-    def save(self, result):
-        """The shop's own report is shown on the dashboard with the latest build."""
-        build = RecommendationBuild.objects.filter(status=RecommendationBuild.SUCCEEDED).first()
-        if build is not None:
-            build.report = result.as_dict()
-            build.save(update_fields=["report"])
+    def csv_history(self, options):
+        if options["online_retail"]:
+            return report.history_from_online_retail(options["csv"])
+        return report.history_from_csv(options["csv"], report.parse_columns(options["columns"]))

@@ -1,0 +1,267 @@
+"""Recommendations: quality on the Online Retail data, build time on 1M order lines, block cost.
+
+One run prints three tables:
+
+1. Quality (no database): the temporal split at 2011-09-01 of the cleaned UCI Online Retail file,
+   our recommender next to popularity and buy-again, with the issue's reference figures; then
+   the same method, unchanged, on other cutoffs and on two disjoint halves of the customers
+   (robustness: the defaults were not fitted to one split).
+2. Build: the whole file loaded into a PostgreSQL shop (``bench_wt8_recs``) and
+   ``build_recommendations`` (read lines, model, write neighbours) timed; then the customers
+   and their orders are copied (new customers, same purchases) until the shop holds >= 1M
+   order lines, and the build is timed again.
+3. Blocks: each template tag rendered for the demo shopper on a warm cache: queries and median
+   milliseconds (at both sizes).
+
+    .venv/bin/python benchmarks/recommendations.py [--lines 1000000] [--skip-load]
+
+Needs the venv and PostgreSQL (``BENCH_PG``); takes ~10 minutes on 2 cores, mostly loading.
+"""
+
+# ruff: noqa: T201
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks._common import (  # noqa: E402
+    migrate,
+    pg_url,
+    print_table,
+    recreate_pg_database,
+    run_manage,
+    setup_django,
+)
+
+DB = "bench_wt8_recs"
+DATA = (
+    Path(__file__).resolve().parent.parent.parent / "shared/data/online_retail/online_retail.csv.gz"
+)
+TARGET_CUTOFF = "2011-09-01"
+OTHER_CUTOFFS = ["2011-06-01", "2011-10-15"]
+#: The issue's measurements on this file at 2011-09-01 (NDCG@10).
+REFERENCE = {"repeat": ("buy again", 0.384), "discovery": ("ALS (implicit)", 0.108)}
+
+
+def quality() -> None:
+    import numpy as np
+
+    from oscar_loyalty.recommendations import evaluation, report
+
+    history = report.history_from_online_retail(os.environ.get("ONLINE_RETAIL", DATA))
+    splits = [(f"cutoff {TARGET_CUTOFF}", history, TARGET_CUTOFF)]
+    splits += [(f"cutoff {cutoff}", history, cutoff) for cutoff in OTHER_CUTOFFS]
+    for half in (0, 1):
+        mask = (history.customer_ids[history.customers].astype(np.int64) % 2) == half
+        splits.append((f"{TARGET_CUTOFF}, {'even' if half == 0 else 'odd'} customers",
+                       history.select(mask), TARGET_CUTOFF))  # fmt: skip
+    rows = []
+    for label, data, cutoff in splits:
+        start = time.perf_counter()
+        result, _, _ = evaluation.evaluate(data, report.to_day(report.parse_date(cutoff)))
+        seconds = time.perf_counter() - start
+        for task in evaluation.TASKS:
+            found = result.results[task]
+            ours, again, popular = found["ours"], found["buy_again"], found["popularity"]
+            baseline = again.ndcg if task == "repeat" else popular.ndcg
+            rows.append([
+                label, task, f"{ours.hit_rate:.3f}", f"{ours.recall:.3f}", f"{ours.ndcg:.3f}",
+                f"{ours.coverage:.3f}", f"{again.ndcg:.3f}", f"{popular.ndcg:.3f}",
+                f"{ours.ndcg - baseline:+.3f}", f"{seconds:.1f}",
+            ])  # fmt: skip
+    print("\n1. Quality (ours; NDCG@10 of the baselines; delta vs buy-again for repeat, "
+          "popularity for discovery)")  # fmt: skip
+    print_table(
+        ["split", "task", "HR@10", "Recall@10", "NDCG@10", "coverage", "buy-again",
+         "popularity", "delta", "eval s"],
+        rows,
+    )  # fmt: skip
+    for task, (name, value) in REFERENCE.items():
+        ours = next(row[4] for row in rows if row[0].endswith(TARGET_CUTOFF) and row[1] == task)
+        print(f"   target {task}: ours {ours} vs {name} {value} (issue's figure)")
+
+
+def load_shop(database_url: str) -> None:
+    """The whole file as a shop: every customer with every order."""
+    start = time.perf_counter()
+    recreate_pg_database(DB)
+    migrate(database_url)
+    code, out, _ = run_manage(database_url, "loyalty_load_demo_data", "--all", "-v0")
+    if code:
+        raise SystemExit(out)
+    print(f"\n(loaded the whole file in {time.perf_counter() - start:.0f} s)")
+
+
+def grow_shop(lines: int) -> None:
+    """Copies of the demo customers and their orders until the shop holds ``lines`` lines."""
+    from oscar_loyalty.recommendations.build import Line
+
+    start, copies = time.perf_counter(), 0
+    while Line.objects.count() < lines:
+        copies += 1
+        copy_customers_and_orders(copies)
+    print(f"(copied customers {copies}x in {time.perf_counter() - start:.0f} s)")
+
+
+def copy_customers_and_orders(copy: int) -> None:
+    """Every demo customer again (``copyN.`` e-mail) with copies of all their orders and lines,
+    in three INSERT ... SELECT statements."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection, transaction
+
+    from oscar_loyalty.recommendations.build import Line, Order
+
+    User = get_user_model()
+    prefix = f"copy{copy}."
+
+    def columns(model, replace: dict[str, str]) -> tuple[str, str]:
+        names = [f.column for f in model._meta.concrete_fields if not f.primary_key]
+        return ", ".join(names), ", ".join(replace.get(name, f"src.{name}") for name in names)
+
+    user_cols, user_select = columns(User, {
+        "email": f"'{prefix}' || src.email",
+        **({"username": f"'{prefix}' || src.username"} if any(
+            f.name == "username" for f in User._meta.fields) else {}),
+    })  # fmt: skip
+    order_cols, order_select = columns(Order, {
+        "number": f"src.number || '-{copy}'", "user_id": "dst.id", "basket_id": "NULL",
+    })  # fmt: skip
+    line_cols, line_select = columns(Line, {"order_id": "dst.id"})
+    users, orders, lines = User._meta.db_table, Order._meta.db_table, Line._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {users} ({user_cols}) SELECT {user_select} FROM {users} src "
+            "WHERE src.email LIKE 'customer%%@demo.example.com'"
+        )
+        cursor.execute(
+            f"INSERT INTO {orders} ({order_cols}) SELECT {order_select} FROM {orders} src "
+            f"JOIN {users} u ON u.id = src.user_id JOIN {users} dst ON dst.email = '{prefix}' "
+            "|| u.email WHERE src.number NOT LIKE '%%-%%'"
+        )
+        cursor.execute(
+            f"INSERT INTO {lines} ({line_cols}) SELECT {line_select} FROM {lines} src "
+            f"JOIN {orders} o ON o.id = src.order_id "
+            f"JOIN {orders} dst ON dst.number = o.number || '-{copy}'"
+        )
+
+
+def build_times(total_lines: int) -> None:
+    from django.db import connection
+
+    from oscar_loyalty.recommendations.build import build_recommendations
+
+    stages: dict[str, float] = {}
+    last = [time.perf_counter(), "start"]
+
+    def progress(stage: str, done: int, total: int) -> None:
+        now = time.perf_counter()
+        stages[last[1]] = stages.get(last[1], 0.0) + now - last[0]
+        last[:] = [now, stage]
+
+    start = time.perf_counter()
+    build = build_recommendations(progress)
+    total = time.perf_counter() - start
+    stages[last[1]] = stages.get(last[1], 0.0) + time.perf_counter() - last[0]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM oscar_loyalty_productneighbour")
+        stored = cursor.fetchone()[0]
+    print(f"\n2. Build on {total_lines:,} order lines ({os.cpu_count()} cores)")
+    print_table(
+        ["order lines", "purchases", "customers", "products", "links", "reading s", "model s",
+         "writing s", "total s", "target"],
+        [[f"{total_lines:,}", f"{build.order_lines:,}", f"{build.customers:,}",
+          f"{build.products:,}", f"{stored:,}", f"{stages.get('reading', 0):.1f}",
+          f"{stages.get('model', 0):.1f}", f"{stages.get('writing', 0):.1f}", f"{total:.1f}",
+          "< 60 s"]],
+    )  # fmt: skip
+
+
+TAGS = {
+    "Buy it again (account)": "{% loyalty_buy_it_again %}",
+    "Recommended for you (account)": "{% loyalty_recommended_for_you %}",
+    "Frequently bought together (product)": "{% loyalty_bought_together product %}",
+    "Also bought (basket)": "{% loyalty_basket_also_bought basket %}",
+    "Popular now (guest)": "{% loyalty_recommended_for_you %}",
+}
+
+
+def block_costs(rounds: int) -> None:
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import AnonymousUser
+    from django.db import connection
+    from django.template import Context, Template
+    from django.test import RequestFactory
+    from django.test.utils import CaptureQueriesContext
+    from oscar.core.loading import get_class, get_model
+
+    Basket = get_model("basket", "Basket")
+    Selector = get_class("partner.strategy", "Selector")
+    from oscar_loyalty.recommendations.build import Line
+
+    shopper = get_user_model().objects.get(email="shopper@example.com")
+    bought = list(Line.objects.filter(order__user=shopper).values_list("product", flat=True)[:2])
+    product = Line.objects.filter(product_id=bought[0]).first().product
+    basket = Basket.objects.create(owner=shopper)
+    basket.strategy = Selector().strategy()
+    basket.add_product(product)
+
+    def request_for(user):
+        request = RequestFactory().get("/")
+        request.user = user
+        request.strategy = Selector().strategy()
+        request.basket = Basket.objects.get(pk=basket.pk)
+        return request
+
+    rows = []
+    for label, tag in TAGS.items():
+        user = AnonymousUser() if "guest" in label else shopper
+        template = Template("{% load recommendation_tags %}" + tag)
+        context = {"product": product, "basket": basket}
+        template.render(Context({"request": request_for(user), **context}))  # warm the cache
+        times, queries, html = [], 0, ""
+        for _ in range(rounds):
+            request = request_for(user)
+            with CaptureQueriesContext(connection) as captured:
+                start = time.perf_counter()
+                html = template.render(Context({"request": request, **context}))
+                times.append((time.perf_counter() - start) * 1000)
+            queries = max(queries, len(captured))
+        shown = html.count("data-product=")
+        rows.append([label, shown, queries, f"{statistics.median(times):.2f}", "<= 2, < 5 ms"])
+    print(f"\n3. Blocks on a warm cache (median of {rounds} renders, demo shopper)")
+    print_table(["block", "products", "queries", "ms", "target"], rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=50)
+    parser.add_argument("--skip-load", action="store_true", help="reuse bench_wt8_recs")
+    parser.add_argument("--skip-quality", action="store_true")
+    args = parser.parse_args()
+    os.environ.setdefault("HAYSTACK_WHOOSH_PATH", tempfile.mkdtemp(prefix="bench-whoosh-"))
+    database_url = pg_url(DB)
+    setup_django(database_url)
+    if not args.skip_quality:
+        quality()
+    from oscar_loyalty.recommendations.build import Line
+
+    if not args.skip_load:
+        load_shop(database_url)
+        build_times(Line.objects.count())
+        block_costs(args.rounds)
+        grow_shop(args.lines)
+    build_times(Line.objects.count())
+    block_costs(args.rounds)
+
+
+if __name__ == "__main__":
+    main()

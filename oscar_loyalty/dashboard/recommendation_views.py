@@ -1,0 +1,132 @@
+"""Dashboard: the recommendation model's last builds, its quality report, and an explorer that
+shows what a customer or a product would get recommended and why."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.shortcuts import redirect
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import FormView, View
+from oscar.core.loading import get_model
+
+from .. import tasks
+from ..models import ProductNeighbour, RecommendationBuild
+from ..receivers import _enqueue
+from ..recommendations import serving
+from .common import dashboard_url
+
+Product = get_model("catalogue", "Product")
+User = get_user_model()
+BUILDS_SHOWN = 5
+SHOWN = 12  # products shown per explained list
+
+
+class ExplorerForm(forms.Form):
+    customer = forms.CharField(
+        label=_("Customer"), required=False, help_text=_("E-mail address or user id.")
+    )
+    product = forms.CharField(label=_("Product"), required=False, help_text=_("UPC or id."))
+
+    def clean_customer(self):
+        value = self.cleaned_data["customer"].strip()
+        if not value:
+            return None
+        found = User.objects.filter(email__iexact=value).order_by("pk").first()
+        if found is None and value.isdigit():
+            found = User.objects.filter(pk=int(value)).first()
+        if found is None:
+            raise forms.ValidationError(_("No customer with this e-mail address or id."))
+        return found
+
+    def clean_product(self):
+        value = self.cleaned_data["product"].strip()
+        if not value:
+            return None
+        found = Product.objects.filter(upc=value).first()
+        if found is None and value.isdigit():
+            found = Product.objects.filter(pk=int(value)).first()
+        if found is None:
+            raise forms.ValidationError(_("No product with this UPC or id."))
+        return found
+
+
+class RecommendationsView(FormView):
+    """GET shows the page (the explorer is a GET form, so its results can be bookmarked)."""
+
+    template_name = "oscar_loyalty/dashboard/recommendations.html"
+    form_class = ExplorerForm
+
+    def get_form_kwargs(self) -> dict:
+        kwargs = super().get_form_kwargs()
+        if {"customer", "product"} & set(self.request.GET):
+            kwargs["data"] = self.request.GET
+        return kwargs
+
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        builds = list(RecommendationBuild.objects.all()[:BUILDS_SHOWN])
+        latest = next((b for b in builds if b.status == RecommendationBuild.SUCCEEDED), None)
+        context.update(builds=builds, latest=latest, report=_report_rows(latest))
+        form = context["form"]
+        if form.is_bound and form.is_valid():
+            if form.cleaned_data["customer"] is not None:
+                context["customer"] = _explain_customer(form.cleaned_data["customer"])
+            if form.cleaned_data["product"] is not None:
+                context["product"] = _explain_product(form.cleaned_data["product"])
+        return context
+
+
+class RecommendationsActionView(View):
+    """POST: rebuild the model or run the quality report, in the background where a worker is."""
+
+    ACTIONS = {
+        "build": (tasks.build_recommendations, _("The recommendation model is being rebuilt.")),
+        "report": (tasks.evaluate_recommendations, _("The quality report is being computed.")),
+    }
+
+    def post(self, request, *args, **kwargs):
+        action = self.ACTIONS.get(request.POST.get("action", ""))
+        if action is None:
+            messages.error(request, gettext("Unknown action."))
+        else:
+            task, message = action
+            try:
+                _enqueue(task)
+            except Exception as error:  # noqa: BLE001  (shown to staff, never a 500)
+                messages.error(request, gettext("It failed: %(error)s") % {"error": error})
+            else:
+                messages.success(request, message)
+        return redirect(dashboard_url("loyalty-recommendations"))
+
+
+def _report_rows(build) -> list[dict]:
+    if build is None or not build.report:
+        return []
+    rows = []
+    for task, methods in build.report.get("results", {}).items():
+        for method, metrics in methods.items():
+            rows.append({"task": task, "method": method, **metrics})
+    return rows
+
+
+def _explain_customer(user) -> dict:
+    lists = serving.compute_customer_lists(user.pk)
+    reasons = lists.reasons
+    wanted = {*lists.buy_again[:SHOWN], *lists.discover[:SHOWN]}
+    wanted.update(cause for pid in lists.discover[:SHOWN] for cause in reasons.get(pid, []))
+    products = Product.objects.in_bulk(wanted)
+    discover = [
+        {
+            "product": products.get(pid),
+            "because": [products.get(cause) for cause in reasons.get(pid, [])],
+        }
+        for pid in lists.discover[:SHOWN]
+    ]
+    again = [products.get(pid) for pid in lists.buy_again[:SHOWN]]
+    return {"user": user, "again": [p for p in again if p], "discover": discover}
+
+
+def _explain_product(product) -> dict:
+    links = ProductNeighbour.objects.filter(product=product).select_related("neighbour")
+    return {"product": product, "links": list(links.order_by("rank")[:SHOWN])}
