@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalogue', '0032_category_exclude_from_menu_category_long_description'),
-        ('oscar_loyalty', '0012_spend_brackets_and_points_events'),
+        ('oscar_loyalty', '0013_ledger_insert_cost'),
     ]
 
     operations = [
