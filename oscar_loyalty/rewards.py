@@ -53,9 +53,10 @@ def belongs_to(offer_id: int, user) -> bool:
     return RewardRedemption.objects.filter(offer_id=offer_id, account__user=user).exists()
 
 
-def _new_code() -> str:
+def new_voucher_code(prefix: str = "RWD-") -> str:
+    """An unused voucher code: the prefix and 8 random characters."""
     while True:
-        code = "RWD-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+        code = prefix + "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
         if not Voucher.objects.filter(code=code).exists():
             return code
 
@@ -91,7 +92,7 @@ def _benefit_for(reward: Reward, product_range):
 
 def _issue_voucher(reward: Reward, expires_at: datetime, number: int):
     now = timezone.now()
-    code = _new_code()
+    code = new_voucher_code()
     product_range = _range_for(reward)
     offer = ConditionalOffer.objects.create(
         name=f"{reward.name} ({code})"[:128],

@@ -16,6 +16,7 @@ class ReferralSettingsForm(forms.ModelForm):
             "is_enabled",
             "friend_discount_type",
             "friend_discount_value",
+            "friend_reward_as_voucher",
             "referrer_points",
             "cookie_days",
             "last_click_wins",

@@ -49,6 +49,14 @@ class ReferralSettings(models.Model):
         validators=[MinValueValidator(Decimal("0.01"))],
         help_text=_("An amount in the shop's currency, or a percentage (at most 100)."),
     )
+    friend_reward_as_voucher = models.BooleanField(
+        _("give the friend a single-use voucher code"),
+        default=False,
+        help_text=_(
+            "Off: the discount applies by itself to the friend's first basket. On: the friend "
+            "gets a voucher code, which only works on their own first order."
+        ),
+    )
     referrer_points = models.PositiveIntegerField(
         _("referrer's points"),
         default=1000,
@@ -184,6 +192,7 @@ class Referral(models.Model):
     order_value = models.DecimalField(
         _("first order value"), max_digits=12, decimal_places=2, null=True, blank=True
     )
+    voucher_code = models.CharField(_("friend's voucher"), max_length=128, blank=True)
     fired_rules = models.JSONField(_("fraud rules that fired"), default=list, blank=True)
     approved = models.BooleanField(_("approved by staff"), default=False)
     review_note = models.TextField(_("review note"), blank=True)

@@ -8,22 +8,28 @@ referral settings by :func:`sync_friend_offer`.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_class, get_model
 from oscar.templatetags.currency_filters import currency
 
 from oscar_loyalty.models import Referral, ReferralSettings
+from oscar_loyalty.rewards import new_voucher_code as _new_code
 
 Benefit = get_model("offer", "Benefit")
 Condition = get_model("offer", "Condition")
 ConditionalOffer = get_model("offer", "ConditionalOffer")
 Range = get_model("offer", "Range")
+Voucher = get_model("voucher", "Voucher")
 CountCondition = get_class("offer.conditions", "CountCondition")
 
 FRIEND_CONDITION = "oscar_loyalty.offers.referrals.ReferredFriendCondition"
 OFFER_SLUG = "loyalty-referred-friend-first-order"
+VOUCHER_VALID_DAYS = 365
 
 
 def referral_for_basket(basket) -> Referral | None:
@@ -94,7 +100,6 @@ def sync_friend_offer(settings: ReferralSettings):
     if offer is None:
         offer = ConditionalOffer(
             slug=OFFER_SLUG,
-            offer_type=ConditionalOffer.SITE,
             exclusive=False,
             max_basket_applications=1,
             condition=Condition.objects.create(
@@ -109,6 +114,31 @@ def sync_friend_offer(settings: ReferralSettings):
     offer.description = gettext(
         "Customers who came with a referral code or link get this on their first order."
     )
+    # A voucher offer applies only through the friends' single-use voucher codes.
+    offer.offer_type = (
+        ConditionalOffer.VOUCHER if settings.friend_reward_as_voucher else ConditionalOffer.SITE
+    )
     offer.status = ConditionalOffer.OPEN
     offer.save()
     return offer
+
+
+def issue_friend_voucher(referral: Referral, settings: ReferralSettings):
+    """In voucher mode, the friend's single-use code (once per referral). Its offer's condition
+    still checks the basket is this friend's first order, so a shared code is worth nothing."""
+    if not settings.friend_reward_as_voucher or referral.voucher_code:
+        return None
+    offer = friend_offer()
+    if offer is None:
+        return None
+    voucher = Voucher.objects.create(
+        name=gettext("Referral voucher #%(number)s") % {"number": referral.pk},
+        code=_new_code("REF-"),
+        usage=Voucher.SINGLE_USE,
+        start_datetime=timezone.now(),
+        end_datetime=timezone.now() + timedelta(days=VOUCHER_VALID_DAYS),
+    )
+    voucher.offers.add(offer)
+    Referral.objects.filter(pk=referral.pk).update(voucher_code=voucher.code)
+    referral.voucher_code = voucher.code
+    return voucher

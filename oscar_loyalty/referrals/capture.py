@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core import signing
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_model
 
@@ -171,7 +172,23 @@ def _create(request, **fields) -> Referral:
         lookup = {"friend": friend} if friend is not None else {"basket_id": fields["basket_id"]}
         return Referral.objects.get(**lookup)
     request.session[SESSION_KEY] = referral.pk
+    if referral.status == Referral.WAITING:
+        give_friend_voucher(referral, getattr(request, "basket", None))
     return referral
+
+
+def give_friend_voucher(referral: Referral, basket=None) -> None:
+    """Voucher mode: issue the friend's code and put it on their basket when there is one
+    (the basket page shows it too, with a button to apply it)."""
+    from ..offers.referrals import issue_friend_voucher
+
+    voucher = issue_friend_voucher(referral, referral_settings())
+    if voucher is not None and basket is not None and basket.id:
+        basket.vouchers.add(voucher)
+        # As Oscar's own "add voucher" view counts it (its remove view counts it back).
+        type(voucher).objects.filter(pk=voucher.pk).update(
+            num_basket_additions=F("num_basket_additions") + 1
+        )
 
 
 def refer_from_cookie(request, source: str = Referral.LINK) -> Referral | None:

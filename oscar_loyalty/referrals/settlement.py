@@ -174,6 +174,10 @@ def approve(referral: Referral, staff_user, note: str = "") -> Referral:
         locked.save()
     if locked.status == Referral.ORDERED and locked.confirm_at <= timezone.now():
         pay_referrer(locked.pk)
+    elif locked.status == Referral.WAITING:
+        from .capture import give_friend_voucher
+
+        give_friend_voucher(locked)
     locked.refresh_from_db()
     return locked
 

@@ -72,9 +72,16 @@ def loyalty_referral_basket(context, basket):
     can_enter = referral is None and not (
         user is not None and user.is_authenticated and capture.has_ordered(user)
     )
+    on_basket = (
+        referral is not None
+        and any(voucher.code == referral.voucher_code for voucher in basket.vouchers.all())
+        if basket.id
+        else False
+    )
     return {
         "enabled": True,
         "referral": referral,
+        "voucher_to_apply": referral.voucher_code if referral and not on_basket else "",
         "reward": capture.friend_reward_label(settings),
         "can_enter": can_enter,
         "next_url": request.get_full_path() if request else "",

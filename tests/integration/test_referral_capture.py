@@ -240,3 +240,45 @@ def test_invitations_are_rate_limited(referrer, settings):
         response
     )
     assert len(mail.outbox) == 2
+
+
+def test_voucher_mode_gives_the_friend_a_single_use_code_for_their_own_first_order(on_commit):
+    enable_referrals(friend_reward_as_voucher=True)
+    _ada, code = make_referrer()
+    client = Client()
+    client.get(f"/?ref={code}")
+    product = create_buyable_product("Regency Teapot", "30.00")
+    client.post(reverse("basket:add", args=[product.pk]), {"quantity": 1})
+    referral = Referral.objects.get()
+    assert referral.voucher_code.startswith("REF-")
+    html = client.get(reverse("basket:summary")).content.decode()
+    assert referral.voucher_code in html and "£20.00" in html  # on the basket by itself
+
+    # The code is worth nothing in anyone else's basket.
+    stranger = Client()
+    stranger.post(reverse("basket:add", args=[product.pk]), {"quantity": 1})
+    stranger.post(reverse("basket:vouchers-add"), {"code": referral.voucher_code})
+    assert "£30.00" in stranger.get(reverse("basket:summary")).content.decode()
+
+
+def test_voucher_mode_at_registration_puts_the_code_on_the_basket(on_commit):
+    enable_referrals(friend_reward_as_voucher=True)
+    _ada, code = make_referrer()
+    client = Client()
+    friend = register(client, "bob@example.net", code=code)
+    referral = Referral.objects.get(friend=friend)
+    product = create_buyable_product("Regency Teapot", "30.00")
+    client.post(reverse("basket:add", args=[product.pk]), {"quantity": 1})
+    response = client.get(reverse("basket:summary"))
+    basket = response.wsgi_request.basket
+    assert referral.voucher_code in response.content.decode() and basket.total_incl_tax == 20
+
+    # Removed by mistake: the basket page offers it again.
+    voucher = basket.vouchers.get()
+    client.post(reverse("basket:vouchers-remove", args=[voucher.pk]))
+    html = client.get(reverse("basket:summary")).content.decode()
+    assert f'value="{referral.voucher_code}"' in html and "Apply voucher" in html
+    client.post(reverse("basket:vouchers-add"), {"code": referral.voucher_code})
+    response = client.get(reverse("basket:summary"))
+    order = on_commit(first_order, friend, basket=response.wsgi_request.basket)
+    assert order.discounts.get().voucher_code == referral.voucher_code
