@@ -66,6 +66,13 @@ class ReferredFriendCondition(CountCondition):
             return False
         return super().is_satisfied(offer, basket)
 
+    def is_partially_satisfied(self, offer, basket) -> bool:
+        """No "spend more" upsell for shoppers who were not referred (and none of the range
+        queries Oscar's upsell check would run on every basket page)."""
+        if referral_for_basket(basket) is None:
+            return False
+        return super().is_partially_satisfied(offer, basket)
+
 
 def discount_label(settings: ReferralSettings) -> str:
     """'10%' or '£10.00': what the friend gets, for messages and the offer's name."""
