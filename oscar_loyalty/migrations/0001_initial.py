@@ -8,723 +8,281 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
         # 0001 rather than the latest: shops that fork Oscar's catalogue app keep migrating.
-        ("catalogue", "0001_initial"),
-        ("contenttypes", "0002_remove_content_type_name"),
+        ('catalogue', '0001_initial'),
+        ('contenttypes', '0002_remove_content_type_name'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="EarningRule",
+            name='EarningRule',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=128, verbose_name="name")),
-                ("is_active", models.BooleanField(default=True, verbose_name="active")),
-                ("starts_at", models.DateTimeField(blank=True, null=True, verbose_name="starts")),
-                ("ends_at", models.DateTimeField(blank=True, null=True, verbose_name="ends")),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
-                (
-                    "polymorphic_ctype",
-                    models.ForeignKey(
-                        editable=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="polymorphic_%(app_label)s.%(class)s_set+",
-                        to="contenttypes.contenttype",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=128, verbose_name='name')),
+                ('is_active', models.BooleanField(default=True, verbose_name='active')),
+                ('starts_at', models.DateTimeField(blank=True, null=True, verbose_name='starts')),
+                ('ends_at', models.DateTimeField(blank=True, null=True, verbose_name='ends')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
+                ('polymorphic_ctype', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='polymorphic_%(app_label)s.%(class)s_set+', to='contenttypes.contenttype')),
             ],
             options={
-                "verbose_name": "earning rule",
-                "verbose_name_plural": "earning rules",
-                "ordering": ["name", "id"],
+                'verbose_name': 'earning rule',
+                'verbose_name_plural': 'earning rules',
+                'ordering': ['name', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="ProgramSettings",
+            name='ProgramSettings',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "is_enabled",
-                    models.BooleanField(
-                        default=True,
-                        help_text="When off, no points are earned; balances and history stay visible.",
-                        verbose_name="programme is running",
-                    ),
-                ),
-                (
-                    "return_window_days",
-                    models.PositiveIntegerField(
-                        default=14,
-                        help_text="Points earned on an order stay pending for this many days, unless the order reaches a confirming status first.",
-                        validators=[django.core.validators.MaxValueValidator(3650)],
-                        verbose_name="return window (days)",
-                    ),
-                ),
-                (
-                    "lot_expiry_days",
-                    models.PositiveIntegerField(
-                        blank=True,
-                        help_text="Each batch of earned points expires this many days after it was earned.",
-                        null=True,
-                        validators=[
-                            django.core.validators.MinValueValidator(1),
-                            django.core.validators.MaxValueValidator(36500),
-                        ],
-                        verbose_name="points expire after (days)",
-                    ),
-                ),
-                (
-                    "inactivity_expiry_days",
-                    models.PositiveIntegerField(
-                        blank=True,
-                        help_text="The whole balance expires when the customer neither earns nor spends.",
-                        null=True,
-                        validators=[
-                            django.core.validators.MinValueValidator(1),
-                            django.core.validators.MaxValueValidator(36500),
-                        ],
-                        verbose_name="expire the whole balance after inactivity (days)",
-                    ),
-                ),
-                (
-                    "expiry_warning_days",
-                    models.PositiveIntegerField(
-                        default=14,
-                        validators=[django.core.validators.MaxValueValidator(365)],
-                        verbose_name="warn before expiry (days)",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('is_enabled', models.BooleanField(default=True, help_text='When off, no points are earned; balances and history stay visible.', verbose_name='programme is running')),
+                ('return_window_days', models.PositiveIntegerField(default=14, help_text='Points earned on an order stay pending for this many days, unless the order reaches a confirming status first.', validators=[django.core.validators.MaxValueValidator(3650)], verbose_name='return window (days)')),
+                ('lot_expiry_days', models.PositiveIntegerField(blank=True, help_text='Each batch of earned points expires this many days after it was earned.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(36500)], verbose_name='points expire after (days)')),
+                ('inactivity_expiry_days', models.PositiveIntegerField(blank=True, help_text='The whole balance expires when the customer neither earns nor spends.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(36500)], verbose_name='expire the whole balance after inactivity (days)')),
+                ('expiry_warning_days', models.PositiveIntegerField(default=14, validators=[django.core.validators.MaxValueValidator(365)], verbose_name='warn before expiry (days)')),
             ],
             options={
-                "verbose_name": "programme settings",
-                "verbose_name_plural": "programme settings",
+                'verbose_name': 'programme settings',
+                'verbose_name_plural': 'programme settings',
             },
         ),
         migrations.CreateModel(
-            name="ActionRule",
+            name='ActionRule',
             fields=[
-                (
-                    "earningrule_ptr",
-                    models.OneToOneField(
-                        auto_created=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        parent_link=True,
-                        primary_key=True,
-                        serialize=False,
-                        to="oscar_loyalty.earningrule",
-                    ),
-                ),
-                (
-                    "points",
-                    models.PositiveIntegerField(
-                        validators=[
-                            django.core.validators.MinValueValidator(1),
-                            django.core.validators.MaxValueValidator(10000000),
-                        ],
-                        verbose_name="points",
-                    ),
-                ),
-                (
-                    "limit_count",
-                    models.PositiveIntegerField(
-                        default=1,
-                        validators=[
-                            django.core.validators.MinValueValidator(1),
-                            django.core.validators.MaxValueValidator(10000),
-                        ],
-                        verbose_name="at most",
-                    ),
-                ),
-                (
-                    "limit_period",
-                    models.CharField(
-                        choices=[
-                            ("day", "per day"),
-                            ("week", "per week"),
-                            ("month", "per month"),
-                            ("year", "per year"),
-                            ("lifetime", "ever"),
-                        ],
-                        default="lifetime",
-                        max_length=16,
-                        verbose_name="times",
-                    ),
-                ),
+                ('earningrule_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to='oscar_loyalty.earningrule')),
+                ('points', models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10000000)], verbose_name='points')),
+                ('limit_count', models.PositiveIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10000)], verbose_name='at most')),
+                ('limit_period', models.CharField(choices=[('day', 'per day'), ('week', 'per week'), ('month', 'per month'), ('year', 'per year'), ('lifetime', 'ever')], default='lifetime', max_length=16, verbose_name='times')),
             ],
             options={
-                "verbose_name": "action rule",
-                "verbose_name_plural": "action rules",
+                'verbose_name': 'action rule',
+                'verbose_name_plural': 'action rules',
             },
-            bases=("oscar_loyalty.earningrule",),
+            bases=('oscar_loyalty.earningrule',),
         ),
         migrations.CreateModel(
-            name="SpendRule",
+            name='SpendRule',
             fields=[
-                (
-                    "earningrule_ptr",
-                    models.OneToOneField(
-                        auto_created=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        parent_link=True,
-                        primary_key=True,
-                        serialize=False,
-                        to="oscar_loyalty.earningrule",
-                    ),
-                ),
-                (
-                    "currency",
-                    models.CharField(
-                        default="GBP",
-                        help_text="Only orders in this currency earn with this rule.",
-                        max_length=12,
-                        verbose_name="currency",
-                    ),
-                ),
-                (
-                    "points_per_unit",
-                    models.DecimalField(
-                        decimal_places=4,
-                        max_digits=10,
-                        validators=[
-                            django.core.validators.MinValueValidator(0),
-                            django.core.validators.MaxValueValidator(100000),
-                        ],
-                        verbose_name="points per currency unit",
-                    ),
-                ),
-                (
-                    "min_order_total",
-                    models.DecimalField(
-                        decimal_places=2,
-                        default=0,
-                        help_text="Orders whose earn base is below this earn nothing with this rule.",
-                        max_digits=12,
-                        validators=[django.core.validators.MinValueValidator(0)],
-                        verbose_name="minimum order",
-                    ),
-                ),
-                (
-                    "include_shipping",
-                    models.BooleanField(default=False, verbose_name="shipping earns points"),
-                ),
-                (
-                    "include_tax",
-                    models.BooleanField(default=False, verbose_name="tax earns points"),
-                ),
+                ('earningrule_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to='oscar_loyalty.earningrule')),
+                ('currency', models.CharField(default='GBP', help_text='Only orders in this currency earn with this rule.', max_length=12, verbose_name='currency')),
+                ('points_per_unit', models.DecimalField(decimal_places=4, max_digits=10, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100000)], verbose_name='points per currency unit')),
+                ('min_order_total', models.DecimalField(decimal_places=2, default=0, help_text='Orders whose earn base is below this earn nothing with this rule.', max_digits=12, validators=[django.core.validators.MinValueValidator(0)], verbose_name='minimum order')),
+                ('include_shipping', models.BooleanField(default=False, verbose_name='shipping earns points')),
+                ('include_tax', models.BooleanField(default=False, verbose_name='tax earns points')),
             ],
             options={
-                "verbose_name": "spend rule",
-                "verbose_name_plural": "spend rules",
+                'verbose_name': 'spend rule',
+                'verbose_name_plural': 'spend rules',
             },
-            bases=("oscar_loyalty.earningrule",),
+            bases=('oscar_loyalty.earningrule',),
         ),
         migrations.CreateModel(
-            name="PointsAccount",
+            name='PointsAccount',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("owner_key", models.CharField(max_length=255, unique=True, verbose_name="owner")),
-                ("available", models.BigIntegerField(default=0, verbose_name="available points")),
-                ("pending", models.BigIntegerField(default=0, verbose_name="pending points")),
-                (
-                    "held",
-                    models.BigIntegerField(default=0, verbose_name="points held for checkout"),
-                ),
-                (
-                    "last_activity_at",
-                    models.DateTimeField(blank=True, null=True, verbose_name="last activity"),
-                ),
-                (
-                    "created_at",
-                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="created"),
-                ),
-                (
-                    "user",
-                    models.OneToOneField(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="points_account",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="customer",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('owner_key', models.CharField(max_length=255, unique=True, verbose_name='owner')),
+                ('available', models.BigIntegerField(default=0, verbose_name='available points')),
+                ('pending', models.BigIntegerField(default=0, verbose_name='pending points')),
+                ('held', models.BigIntegerField(default=0, verbose_name='points held for checkout')),
+                ('last_activity_at', models.DateTimeField(blank=True, null=True, verbose_name='last activity')),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
+                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='points_account', to=settings.AUTH_USER_MODEL, verbose_name='customer')),
             ],
             options={
-                "verbose_name": "points account",
-                "verbose_name_plural": "points accounts",
+                'verbose_name': 'points account',
+                'verbose_name_plural': 'points accounts',
             },
         ),
         migrations.CreateModel(
-            name="LedgerEntry",
+            name='LedgerEntry',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("earn", "Earned"),
-                            ("confirm", "Confirmed"),
-                            ("bonus", "Bonus"),
-                            ("redeem", "Redeemed"),
-                            ("reverse", "Reversed"),
-                            ("expire", "Expired"),
-                            ("adjust", "Adjusted by staff"),
-                            ("hold", "Held for checkout"),
-                            ("capture", "Spent at checkout"),
-                            ("release", "Released from checkout"),
-                            ("restore", "Returned"),
-                        ],
-                        max_length=16,
-                        verbose_name="kind",
-                    ),
-                ),
-                (
-                    "available_delta",
-                    models.BigIntegerField(default=0, verbose_name="available change"),
-                ),
-                ("pending_delta", models.BigIntegerField(default=0, verbose_name="pending change")),
-                ("held_delta", models.BigIntegerField(default=0, verbose_name="held change")),
-                (
-                    "idempotency_key",
-                    models.CharField(max_length=255, unique=True, verbose_name="idempotency key"),
-                ),
-                (
-                    "description",
-                    models.CharField(blank=True, max_length=255, verbose_name="description"),
-                ),
-                (
-                    "order_number",
-                    models.CharField(
-                        blank=True, db_index=True, max_length=128, verbose_name="order number"
-                    ),
-                ),
-                (
-                    "rule_id",
-                    models.PositiveIntegerField(blank=True, null=True, verbose_name="earning rule"),
-                ),
-                ("reason", models.TextField(blank=True, verbose_name="reason")),
-                ("detail", models.JSONField(blank=True, default=dict, verbose_name="detail")),
-                (
-                    "created_at",
-                    models.DateTimeField(
-                        db_index=True, default=django.utils.timezone.now, verbose_name="date"
-                    ),
-                ),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="staff member",
-                    ),
-                ),
-                (
-                    "reverses",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="reversals",
-                        to="oscar_loyalty.ledgerentry",
-                        verbose_name="reverses",
-                    ),
-                ),
-                (
-                    "account",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="entries",
-                        to="oscar_loyalty.pointsaccount",
-                        verbose_name="account",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('earn', 'Earned'), ('confirm', 'Confirmed'), ('bonus', 'Bonus'), ('redeem', 'Redeemed'), ('reverse', 'Reversed'), ('expire', 'Expired'), ('adjust', 'Adjusted by staff'), ('hold', 'Held for checkout'), ('capture', 'Spent at checkout'), ('release', 'Released from checkout'), ('restore', 'Returned')], max_length=16, verbose_name='kind')),
+                ('available_delta', models.BigIntegerField(default=0, verbose_name='available change')),
+                ('pending_delta', models.BigIntegerField(default=0, verbose_name='pending change')),
+                ('held_delta', models.BigIntegerField(default=0, verbose_name='held change')),
+                ('idempotency_key', models.CharField(max_length=255, unique=True, verbose_name='idempotency key')),
+                ('description', models.CharField(blank=True, max_length=255, verbose_name='description')),
+                ('order_number', models.CharField(blank=True, db_index=True, max_length=128, verbose_name='order number')),
+                ('rule_id', models.PositiveIntegerField(blank=True, null=True, verbose_name='earning rule')),
+                ('reason', models.TextField(blank=True, verbose_name='reason')),
+                ('detail', models.JSONField(blank=True, default=dict, verbose_name='detail')),
+                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='date')),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='staff member')),
+                ('reverses', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reversals', to='oscar_loyalty.ledgerentry', verbose_name='reverses')),
+                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='oscar_loyalty.pointsaccount', verbose_name='account')),
             ],
             options={
-                "verbose_name": "ledger entry",
-                "verbose_name_plural": "ledger entries",
-                "ordering": ["-created_at", "-id"],
+                'verbose_name': 'ledger entry',
+                'verbose_name_plural': 'ledger entries',
+                'ordering': ['-created_at', '-id'],
             },
         ),
         migrations.CreateModel(
-            name="PointsLot",
+            name='PointsLot',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[("pending", "Pending"), ("available", "Available")],
-                        max_length=16,
-                        verbose_name="status",
-                    ),
-                ),
-                ("points", models.BigIntegerField(verbose_name="points")),
-                ("remaining", models.BigIntegerField(verbose_name="remaining")),
-                ("earned_at", models.DateTimeField(verbose_name="earned")),
-                (
-                    "available_at",
-                    models.DateTimeField(blank=True, null=True, verbose_name="available from"),
-                ),
-                ("expires_at", models.DateTimeField(blank=True, null=True, verbose_name="expires")),
-                (
-                    "order_number",
-                    models.CharField(
-                        blank=True, db_index=True, max_length=128, verbose_name="order number"
-                    ),
-                ),
-                (
-                    "account",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="lots",
-                        to="oscar_loyalty.pointsaccount",
-                        verbose_name="account",
-                    ),
-                ),
-                (
-                    "entry",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="lot",
-                        to="oscar_loyalty.ledgerentry",
-                        verbose_name="credited by",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('status', models.CharField(choices=[('pending', 'Pending'), ('available', 'Available')], max_length=16, verbose_name='status')),
+                ('points', models.BigIntegerField(verbose_name='points')),
+                ('remaining', models.BigIntegerField(verbose_name='remaining')),
+                ('earned_at', models.DateTimeField(verbose_name='earned')),
+                ('available_at', models.DateTimeField(blank=True, null=True, verbose_name='available from')),
+                ('expires_at', models.DateTimeField(blank=True, null=True, verbose_name='expires')),
+                ('order_number', models.CharField(blank=True, db_index=True, max_length=128, verbose_name='order number')),
+                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lots', to='oscar_loyalty.pointsaccount', verbose_name='account')),
+                ('entry', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='lot', to='oscar_loyalty.ledgerentry', verbose_name='credited by')),
             ],
             options={
-                "verbose_name": "points lot",
-                "verbose_name_plural": "points lots",
+                'verbose_name': 'points lot',
+                'verbose_name_plural': 'points lots',
             },
         ),
         migrations.CreateModel(
-            name="LotAllocation",
+            name='LotAllocation',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("points", models.BigIntegerField()),
-                (
-                    "entry",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="allocations",
-                        to="oscar_loyalty.ledgerentry",
-                    ),
-                ),
-                (
-                    "lot",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="allocations",
-                        to="oscar_loyalty.pointslot",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('points', models.BigIntegerField()),
+                ('entry', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='allocations', to='oscar_loyalty.ledgerentry')),
+                ('lot', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='allocations', to='oscar_loyalty.pointslot')),
             ],
             options={
-                "verbose_name": "lot allocation",
-                "verbose_name_plural": "lot allocations",
+                'verbose_name': 'lot allocation',
+                'verbose_name_plural': 'lot allocations',
             },
         ),
         migrations.CreateModel(
-            name="BirthdayRule",
+            name='BirthdayRule',
             fields=[
-                (
-                    "actionrule_ptr",
-                    models.OneToOneField(
-                        auto_created=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        parent_link=True,
-                        primary_key=True,
-                        serialize=False,
-                        to="oscar_loyalty.actionrule",
-                    ),
-                ),
+                ('actionrule_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to='oscar_loyalty.actionrule')),
             ],
             options={
-                "verbose_name": "birthday rule",
-                "verbose_name_plural": "birthday rules",
+                'verbose_name': 'birthday rule',
+                'verbose_name_plural': 'birthday rules',
             },
-            bases=("oscar_loyalty.actionrule",),
+            bases=('oscar_loyalty.actionrule',),
         ),
         migrations.CreateModel(
-            name="FirstOrderRule",
+            name='FirstOrderRule',
             fields=[
-                (
-                    "actionrule_ptr",
-                    models.OneToOneField(
-                        auto_created=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        parent_link=True,
-                        primary_key=True,
-                        serialize=False,
-                        to="oscar_loyalty.actionrule",
-                    ),
-                ),
+                ('actionrule_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to='oscar_loyalty.actionrule')),
             ],
             options={
-                "verbose_name": "first order rule",
-                "verbose_name_plural": "first order rules",
+                'verbose_name': 'first order rule',
+                'verbose_name_plural': 'first order rules',
             },
-            bases=("oscar_loyalty.actionrule",),
+            bases=('oscar_loyalty.actionrule',),
         ),
         migrations.CreateModel(
-            name="NewsletterRule",
+            name='NewsletterRule',
             fields=[
-                (
-                    "actionrule_ptr",
-                    models.OneToOneField(
-                        auto_created=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        parent_link=True,
-                        primary_key=True,
-                        serialize=False,
-                        to="oscar_loyalty.actionrule",
-                    ),
-                ),
+                ('actionrule_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to='oscar_loyalty.actionrule')),
             ],
             options={
-                "verbose_name": "newsletter opt-in rule",
-                "verbose_name_plural": "newsletter opt-in rules",
+                'verbose_name': 'newsletter opt-in rule',
+                'verbose_name_plural': 'newsletter opt-in rules',
             },
-            bases=("oscar_loyalty.actionrule",),
+            bases=('oscar_loyalty.actionrule',),
         ),
         migrations.CreateModel(
-            name="ReviewRule",
+            name='ReviewRule',
             fields=[
-                (
-                    "actionrule_ptr",
-                    models.OneToOneField(
-                        auto_created=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        parent_link=True,
-                        primary_key=True,
-                        serialize=False,
-                        to="oscar_loyalty.actionrule",
-                    ),
-                ),
+                ('actionrule_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to='oscar_loyalty.actionrule')),
             ],
             options={
-                "verbose_name": "approved product review rule",
-                "verbose_name_plural": "approved product review rules",
+                'verbose_name': 'approved product review rule',
+                'verbose_name_plural': 'approved product review rules',
             },
-            bases=("oscar_loyalty.actionrule",),
+            bases=('oscar_loyalty.actionrule',),
         ),
         migrations.CreateModel(
-            name="SignupRule",
+            name='SignupRule',
             fields=[
-                (
-                    "actionrule_ptr",
-                    models.OneToOneField(
-                        auto_created=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        parent_link=True,
-                        primary_key=True,
-                        serialize=False,
-                        to="oscar_loyalty.actionrule",
-                    ),
-                ),
+                ('actionrule_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to='oscar_loyalty.actionrule')),
             ],
             options={
-                "verbose_name": "account sign-up rule",
-                "verbose_name_plural": "account sign-up rules",
+                'verbose_name': 'account sign-up rule',
+                'verbose_name_plural': 'account sign-up rules',
             },
-            bases=("oscar_loyalty.actionrule",),
+            bases=('oscar_loyalty.actionrule',),
         ),
         migrations.CreateModel(
-            name="SocialFollowRule",
+            name='SocialFollowRule',
             fields=[
-                (
-                    "actionrule_ptr",
-                    models.OneToOneField(
-                        auto_created=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        parent_link=True,
-                        primary_key=True,
-                        serialize=False,
-                        to="oscar_loyalty.actionrule",
-                    ),
-                ),
-                (
-                    "network",
-                    models.SlugField(
-                        help_text="e.g. instagram", max_length=32, verbose_name="network"
-                    ),
-                ),
-                ("follow_url", models.URLField(verbose_name="profile address")),
+                ('actionrule_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to='oscar_loyalty.actionrule')),
+                ('network', models.SlugField(help_text='e.g. instagram', max_length=32, verbose_name='network')),
+                ('follow_url', models.URLField(verbose_name='profile address')),
             ],
             options={
-                "verbose_name": "social follow rule",
-                "verbose_name_plural": "social follow rules",
+                'verbose_name': 'social follow rule',
+                'verbose_name_plural': 'social follow rules',
             },
-            bases=("oscar_loyalty.actionrule",),
+            bases=('oscar_loyalty.actionrule',),
         ),
         migrations.CreateModel(
-            name="RuleMultiplier",
+            name='RuleMultiplier',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "multiplier",
-                    models.DecimalField(
-                        decimal_places=2,
-                        help_text="0 excludes the product or category from earning.",
-                        max_digits=6,
-                        validators=[
-                            django.core.validators.MinValueValidator(0),
-                            django.core.validators.MaxValueValidator(100),
-                        ],
-                        verbose_name="multiplier",
-                    ),
-                ),
-                (
-                    "category",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="catalogue.category",
-                    ),
-                ),
-                (
-                    "product",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="catalogue.product",
-                    ),
-                ),
-                (
-                    "rule",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="multipliers",
-                        to="oscar_loyalty.spendrule",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('multiplier', models.DecimalField(decimal_places=2, help_text='0 excludes the product or category from earning.', max_digits=6, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)], verbose_name='multiplier')),
+                ('category', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalogue.category')),
+                ('product', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalogue.product')),
+                ('rule', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='multipliers', to='oscar_loyalty.spendrule')),
             ],
             options={
-                "verbose_name": "multiplier",
-                "verbose_name_plural": "multipliers",
+                'verbose_name': 'multiplier',
+                'verbose_name_plural': 'multipliers',
             },
         ),
         migrations.AddConstraint(
-            model_name="earningrule",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("starts_at__isnull", True),
-                    ("ends_at__isnull", True),
-                    ("ends_at__gt", models.F("starts_at")),
-                    _connector="OR",
-                ),
-                name="loyalty_rule_dates_in_order",
-            ),
+            model_name='earningrule',
+            constraint=models.CheckConstraint(condition=models.Q(('starts_at__isnull', True), ('ends_at__isnull', True), ('ends_at__gt', models.F('starts_at')), _connector='OR'), name='loyalty_rule_dates_in_order'),
         ),
         migrations.AddConstraint(
-            model_name="pointsaccount",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("available__gte", 0)), name="loyalty_available_gte_0"
-            ),
+            model_name='pointsaccount',
+            constraint=models.CheckConstraint(condition=models.Q(('available__gte', 0)), name='loyalty_available_gte_0'),
         ),
         migrations.AddConstraint(
-            model_name="pointsaccount",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("pending__gte", 0)), name="loyalty_pending_gte_0"
-            ),
+            model_name='pointsaccount',
+            constraint=models.CheckConstraint(condition=models.Q(('pending__gte', 0)), name='loyalty_pending_gte_0'),
         ),
         migrations.AddConstraint(
-            model_name="pointsaccount",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("held__gte", 0)), name="loyalty_held_gte_0"
-            ),
+            model_name='pointsaccount',
+            constraint=models.CheckConstraint(condition=models.Q(('held__gte', 0)), name='loyalty_held_gte_0'),
         ),
         migrations.AddIndex(
-            model_name="ledgerentry",
-            index=models.Index(fields=["account", "-created_at"], name="loyalty_entry_history"),
+            model_name='ledgerentry',
+            index=models.Index(fields=['account', '-created_at'], name='loyalty_entry_history'),
         ),
         migrations.AddIndex(
-            model_name="pointslot",
-            index=models.Index(
-                fields=["account", "status", "expires_at", "earned_at"], name="loyalty_lot_fifo"
-            ),
+            model_name='pointslot',
+            index=models.Index(fields=['account', 'status', 'expires_at', 'earned_at'], name='loyalty_lot_fifo'),
         ),
         migrations.AddIndex(
-            model_name="pointslot",
-            index=models.Index(fields=["status", "available_at"], name="loyalty_lot_confirm"),
+            model_name='pointslot',
+            index=models.Index(fields=['status', 'available_at'], name='loyalty_lot_confirm'),
         ),
         migrations.AddIndex(
-            model_name="pointslot",
-            index=models.Index(fields=["expires_at"], name="loyalty_lot_expiry"),
+            model_name='pointslot',
+            index=models.Index(fields=['expires_at'], name='loyalty_lot_expiry'),
         ),
         migrations.AddConstraint(
-            model_name="pointslot",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("points__gt", 0)), name="loyalty_lot_points_gt_0"
-            ),
+            model_name='pointslot',
+            constraint=models.CheckConstraint(condition=models.Q(('points__gt', 0)), name='loyalty_lot_points_gt_0'),
         ),
         migrations.AddConstraint(
-            model_name="pointslot",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("remaining__gte", 0), ("remaining__lte", models.F("points"))),
-                name="loyalty_lot_remaining_in_range",
-            ),
+            model_name='pointslot',
+            constraint=models.CheckConstraint(condition=models.Q(('remaining__gte', 0), ('remaining__lte', models.F('points'))), name='loyalty_lot_remaining_in_range'),
         ),
         migrations.AddConstraint(
-            model_name="rulemultiplier",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("category__isnull", False), ("product__isnull", True)),
-                    models.Q(("category__isnull", True), ("product__isnull", False)),
-                    _connector="OR",
-                ),
-                name="loyalty_multiplier_one_target",
-            ),
+            model_name='rulemultiplier',
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('category__isnull', False), ('product__isnull', True)), models.Q(('category__isnull', True), ('product__isnull', False)), _connector='OR'), name='loyalty_multiplier_one_target'),
         ),
         migrations.AddConstraint(
-            model_name="rulemultiplier",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("multiplier__gte", 0)), name="loyalty_multiplier_gte_0"
-            ),
+            model_name='rulemultiplier',
+            constraint=models.CheckConstraint(condition=models.Q(('multiplier__gte', 0)), name='loyalty_multiplier_gte_0'),
         ),
     ]

@@ -6,73 +6,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("oscar_loyalty", "0002_ledger_append_only_triggers"),
+        ('oscar_loyalty', '0002_ledger_append_only_triggers'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="CustomerProfile",
+            name='CustomerProfile',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("birth_date", models.DateField(blank=True, null=True, verbose_name="birthday")),
-                (
-                    "newsletter_opt_in",
-                    models.BooleanField(default=False, verbose_name="newsletter"),
-                ),
-                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
-                (
-                    "account",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="profile",
-                        to="oscar_loyalty.pointsaccount",
-                        verbose_name="account",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('birth_date', models.DateField(blank=True, null=True, verbose_name='birthday')),
+                ('newsletter_opt_in', models.BooleanField(default=False, verbose_name='newsletter')),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
+                ('account', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='profile', to='oscar_loyalty.pointsaccount', verbose_name='account')),
             ],
             options={
-                "verbose_name": "customer profile",
-                "verbose_name_plural": "customer profiles",
+                'verbose_name': 'customer profile',
+                'verbose_name_plural': 'customer profiles',
             },
         ),
         migrations.CreateModel(
-            name="SentNotice",
+            name='SentNotice',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("code", models.CharField(max_length=64, verbose_name="code")),
-                ("period", models.CharField(max_length=64, verbose_name="period")),
-                (
-                    "sent_at",
-                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="sent"),
-                ),
-                (
-                    "account",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="notices",
-                        to="oscar_loyalty.pointsaccount",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.CharField(max_length=64, verbose_name='code')),
+                ('period', models.CharField(max_length=64, verbose_name='period')),
+                ('sent_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='sent')),
+                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notices', to='oscar_loyalty.pointsaccount')),
             ],
             options={
-                "verbose_name": "sent notice",
-                "verbose_name_plural": "sent notices",
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("account", "code", "period"), name="loyalty_notice_once_per_period"
-                    )
-                ],
+                'verbose_name': 'sent notice',
+                'verbose_name_plural': 'sent notices',
+                'constraints': [models.UniqueConstraint(fields=('account', 'code', 'period'), name='loyalty_notice_once_per_period')],
             },
         ),
     ]

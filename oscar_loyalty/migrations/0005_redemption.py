@@ -7,155 +7,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("oscar_loyalty", "0004_email_event_types"),
+        ('oscar_loyalty', '0004_email_event_types'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="RedemptionSettings",
+            name='RedemptionSettings',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "currency",
-                    models.CharField(
-                        default="GBP", max_length=12, unique=True, verbose_name="currency"
-                    ),
-                ),
-                (
-                    "is_enabled",
-                    models.BooleanField(default=True, verbose_name="shoppers can pay with points"),
-                ),
-                (
-                    "points_per_unit",
-                    models.PositiveIntegerField(
-                        default=100,
-                        help_text="e.g. 100: 100 points take 1.00 off an order.",
-                        validators=[
-                            django.core.validators.MinValueValidator(1),
-                            django.core.validators.MaxValueValidator(1000000),
-                        ],
-                        verbose_name="points worth 1.00",
-                    ),
-                ),
-                (
-                    "min_points",
-                    models.PositiveIntegerField(
-                        default=0,
-                        validators=[django.core.validators.MaxValueValidator(100000000)],
-                        verbose_name="minimum points per order",
-                    ),
-                ),
-                (
-                    "max_order_share",
-                    models.PositiveSmallIntegerField(
-                        default=100,
-                        validators=[
-                            django.core.validators.MinValueValidator(1),
-                            django.core.validators.MaxValueValidator(100),
-                        ],
-                        verbose_name="maximum share of the order payable with points (%)",
-                    ),
-                ),
-                (
-                    "combine_with_vouchers",
-                    models.BooleanField(default=True, verbose_name="can be used with vouchers"),
-                ),
-                (
-                    "combine_with_offers",
-                    models.BooleanField(
-                        default=True, verbose_name="can be used with other discounts"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('currency', models.CharField(default='GBP', max_length=12, unique=True, verbose_name='currency')),
+                ('is_enabled', models.BooleanField(default=True, verbose_name='shoppers can pay with points')),
+                ('points_per_unit', models.PositiveIntegerField(default=100, help_text='e.g. 100: 100 points take 1.00 off an order.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(1000000)], verbose_name='points worth 1.00')),
+                ('min_points', models.PositiveIntegerField(default=0, validators=[django.core.validators.MaxValueValidator(100000000)], verbose_name='minimum points per order')),
+                ('max_order_share', models.PositiveSmallIntegerField(default=100, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100)], verbose_name='maximum share of the order payable with points (%)')),
+                ('combine_with_vouchers', models.BooleanField(default=True, verbose_name='can be used with vouchers')),
+                ('combine_with_offers', models.BooleanField(default=True, verbose_name='can be used with other discounts')),
             ],
             options={
-                "verbose_name": "points redemption settings",
-                "verbose_name_plural": "points redemption settings",
+                'verbose_name': 'points redemption settings',
+                'verbose_name_plural': 'points redemption settings',
             },
         ),
         migrations.CreateModel(
-            name="PointsHold",
+            name='PointsHold',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("basket_id", models.PositiveIntegerField(db_index=True, verbose_name="basket")),
-                ("currency", models.CharField(max_length=12, verbose_name="currency")),
-                (
-                    "points",
-                    models.BigIntegerField(
-                        validators=[django.core.validators.MinValueValidator(1)],
-                        verbose_name="points",
-                    ),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("active", "Active"),
-                            ("captured", "Spent"),
-                            ("released", "Released"),
-                        ],
-                        default="active",
-                        max_length=16,
-                        verbose_name="status",
-                    ),
-                ),
-                ("captured_points", models.BigIntegerField(default=0, verbose_name="points spent")),
-                (
-                    "order_number",
-                    models.CharField(
-                        blank=True, db_index=True, max_length=128, verbose_name="order number"
-                    ),
-                ),
-                (
-                    "created_at",
-                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="created"),
-                ),
-                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
-                (
-                    "account",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="holds",
-                        to="oscar_loyalty.pointsaccount",
-                    ),
-                ),
-                (
-                    "entry",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="hold",
-                        to="oscar_loyalty.ledgerentry",
-                        verbose_name="hold entry",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('basket_id', models.PositiveIntegerField(db_index=True, verbose_name='basket')),
+                ('currency', models.CharField(max_length=12, verbose_name='currency')),
+                ('points', models.BigIntegerField(validators=[django.core.validators.MinValueValidator(1)], verbose_name='points')),
+                ('status', models.CharField(choices=[('active', 'Active'), ('captured', 'Spent'), ('released', 'Released')], default='active', max_length=16, verbose_name='status')),
+                ('captured_points', models.BigIntegerField(default=0, verbose_name='points spent')),
+                ('order_number', models.CharField(blank=True, db_index=True, max_length=128, verbose_name='order number')),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
+                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='holds', to='oscar_loyalty.pointsaccount')),
+                ('entry', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='hold', to='oscar_loyalty.ledgerentry', verbose_name='hold entry')),
             ],
             options={
-                "verbose_name": "points hold",
-                "verbose_name_plural": "points holds",
-                "constraints": [
-                    models.UniqueConstraint(
-                        condition=models.Q(("status", "active")),
-                        fields=("basket_id",),
-                        name="loyalty_one_active_hold_per_basket",
-                    ),
-                    models.CheckConstraint(
-                        condition=models.Q(
-                            ("captured_points__gte", 0),
-                            ("captured_points__lte", models.F("points")),
-                        ),
-                        name="loyalty_hold_capture_in_range",
-                    ),
-                ],
+                'verbose_name': 'points hold',
+                'verbose_name_plural': 'points holds',
+                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'active')), fields=('basket_id',), name='loyalty_one_active_hold_per_basket'), models.CheckConstraint(condition=models.Q(('captured_points__gte', 0), ('captured_points__lte', models.F('points'))), name='loyalty_hold_capture_in_range')],
             },
         ),
     ]

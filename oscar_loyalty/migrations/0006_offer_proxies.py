@@ -4,33 +4,36 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
         # 0001 rather than the latest: shops that fork Oscar's offer app keep migrating.
-        ("offer", "0001_initial"),
-        ("oscar_loyalty", "0005_redemption"),
+        ('offer', '0001_initial'),
+        ('oscar_loyalty', '0005_redemption'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="PointsAppliedCondition",
-            fields=[],
+            name='PointsAppliedCondition',
+            fields=[
+            ],
             options={
-                "verbose_name": "Loyalty points applied",
-                "proxy": True,
-                "indexes": [],
-                "constraints": [],
+                'verbose_name': 'Loyalty points applied',
+                'proxy': True,
+                'indexes': [],
+                'constraints': [],
             },
-            bases=("offer.condition",),
+            bases=('offer.condition',),
         ),
         migrations.CreateModel(
-            name="PointsDiscountBenefit",
-            fields=[],
+            name='PointsDiscountBenefit',
+            fields=[
+            ],
             options={
-                "verbose_name": "Loyalty points discount",
-                "proxy": True,
-                "indexes": [],
-                "constraints": [],
+                'verbose_name': 'Loyalty points discount',
+                'proxy': True,
+                'indexes': [],
+                'constraints': [],
             },
-            bases=("offer.benefit",),
+            bases=('offer.benefit',),
         ),
     ]

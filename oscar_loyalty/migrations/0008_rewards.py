@@ -7,309 +7,123 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("catalogue", "0001_initial"),
-        ("contenttypes", "0002_remove_content_type_name"),
-        ("oscar_loyalty", "0007_points_offer"),
-        ("voucher", "0001_initial"),
+        ('catalogue', '0001_initial'),
+        ('contenttypes', '0002_remove_content_type_name'),
+        ('oscar_loyalty', '0007_points_offer'),
+        ('voucher', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Reward",
+            name='Reward',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=128, verbose_name="name")),
-                ("description", models.TextField(blank=True, verbose_name="description")),
-                (
-                    "points_cost",
-                    models.PositiveIntegerField(
-                        validators=[
-                            django.core.validators.MinValueValidator(1),
-                            django.core.validators.MaxValueValidator(100000000),
-                        ],
-                        verbose_name="points",
-                    ),
-                ),
-                ("is_active", models.BooleanField(default=True, verbose_name="available")),
-                ("starts_at", models.DateTimeField(blank=True, null=True, verbose_name="from")),
-                ("ends_at", models.DateTimeField(blank=True, null=True, verbose_name="until")),
-                (
-                    "stock",
-                    models.PositiveIntegerField(
-                        blank=True,
-                        help_text="Leave empty for no limit.",
-                        null=True,
-                        verbose_name="stock",
-                    ),
-                ),
-                (
-                    "redeemed_count",
-                    models.PositiveIntegerField(default=0, editable=False, verbose_name="redeemed"),
-                ),
-                (
-                    "voucher_valid_days",
-                    models.PositiveIntegerField(
-                        default=30,
-                        validators=[
-                            django.core.validators.MinValueValidator(1),
-                            django.core.validators.MaxValueValidator(3650),
-                        ],
-                        verbose_name="voucher valid for (days)",
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
-                (
-                    "polymorphic_ctype",
-                    models.ForeignKey(
-                        editable=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="polymorphic_%(app_label)s.%(class)s_set+",
-                        to="contenttypes.contenttype",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=128, verbose_name='name')),
+                ('description', models.TextField(blank=True, verbose_name='description')),
+                ('points_cost', models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100000000)], verbose_name='points')),
+                ('is_active', models.BooleanField(default=True, verbose_name='available')),
+                ('starts_at', models.DateTimeField(blank=True, null=True, verbose_name='from')),
+                ('ends_at', models.DateTimeField(blank=True, null=True, verbose_name='until')),
+                ('stock', models.PositiveIntegerField(blank=True, help_text='Leave empty for no limit.', null=True, verbose_name='stock')),
+                ('redeemed_count', models.PositiveIntegerField(default=0, editable=False, verbose_name='redeemed')),
+                ('voucher_valid_days', models.PositiveIntegerField(default=30, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(3650)], verbose_name='voucher valid for (days)')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
+                ('polymorphic_ctype', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='polymorphic_%(app_label)s.%(class)s_set+', to='contenttypes.contenttype')),
             ],
             options={
-                "verbose_name": "reward",
-                "verbose_name_plural": "rewards",
-                "ordering": ["points_cost", "name"],
+                'verbose_name': 'reward',
+                'verbose_name_plural': 'rewards',
+                'ordering': ['points_cost', 'name'],
             },
         ),
         migrations.AddField(
-            model_name="programsettings",
-            name="return_points_for_expired_rewards",
-            field=models.BooleanField(
-                default=True, verbose_name="give points back for reward vouchers that expire unused"
-            ),
+            model_name='programsettings',
+            name='return_points_for_expired_rewards',
+            field=models.BooleanField(default=True, verbose_name='give points back for reward vouchers that expire unused'),
         ),
         migrations.CreateModel(
-            name="AmountOffReward",
+            name='AmountOffReward',
             fields=[
-                (
-                    "reward_ptr",
-                    models.OneToOneField(
-                        auto_created=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        parent_link=True,
-                        primary_key=True,
-                        serialize=False,
-                        to="oscar_loyalty.reward",
-                    ),
-                ),
-                (
-                    "amount",
-                    models.DecimalField(
-                        decimal_places=2,
-                        max_digits=12,
-                        validators=[django.core.validators.MinValueValidator(0.01)],
-                        verbose_name="amount off",
-                    ),
-                ),
-                (
-                    "currency",
-                    models.CharField(default="GBP", max_length=12, verbose_name="currency"),
-                ),
+                ('reward_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to='oscar_loyalty.reward')),
+                ('amount', models.DecimalField(decimal_places=2, max_digits=12, validators=[django.core.validators.MinValueValidator(0.01)], verbose_name='amount off')),
+                ('currency', models.CharField(default='GBP', max_length=12, verbose_name='currency')),
             ],
             options={
-                "verbose_name": "amount off",
-                "verbose_name_plural": "amount off rewards",
+                'verbose_name': 'amount off',
+                'verbose_name_plural': 'amount off rewards',
             },
-            bases=("oscar_loyalty.reward",),
+            bases=('oscar_loyalty.reward',),
         ),
         migrations.CreateModel(
-            name="FreeProductReward",
+            name='FreeProductReward',
             fields=[
-                (
-                    "reward_ptr",
-                    models.OneToOneField(
-                        auto_created=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        parent_link=True,
-                        primary_key=True,
-                        serialize=False,
-                        to="oscar_loyalty.reward",
-                    ),
-                ),
-                (
-                    "product",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="catalogue.product",
-                        verbose_name="product",
-                    ),
-                ),
+                ('reward_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to='oscar_loyalty.reward')),
+                ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalogue.product', verbose_name='product')),
             ],
             options={
-                "verbose_name": "free product",
-                "verbose_name_plural": "free product rewards",
+                'verbose_name': 'free product',
+                'verbose_name_plural': 'free product rewards',
             },
-            bases=("oscar_loyalty.reward",),
+            bases=('oscar_loyalty.reward',),
         ),
         migrations.CreateModel(
-            name="FreeShippingReward",
+            name='FreeShippingReward',
             fields=[
-                (
-                    "reward_ptr",
-                    models.OneToOneField(
-                        auto_created=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        parent_link=True,
-                        primary_key=True,
-                        serialize=False,
-                        to="oscar_loyalty.reward",
-                    ),
-                ),
+                ('reward_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to='oscar_loyalty.reward')),
             ],
             options={
-                "verbose_name": "free shipping",
-                "verbose_name_plural": "free shipping rewards",
+                'verbose_name': 'free shipping',
+                'verbose_name_plural': 'free shipping rewards',
             },
-            bases=("oscar_loyalty.reward",),
+            bases=('oscar_loyalty.reward',),
         ),
         migrations.CreateModel(
-            name="PercentageOffReward",
+            name='PercentageOffReward',
             fields=[
-                (
-                    "reward_ptr",
-                    models.OneToOneField(
-                        auto_created=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        parent_link=True,
-                        primary_key=True,
-                        serialize=False,
-                        to="oscar_loyalty.reward",
-                    ),
-                ),
-                (
-                    "percentage",
-                    models.DecimalField(
-                        decimal_places=2,
-                        max_digits=5,
-                        validators=[
-                            django.core.validators.MinValueValidator(0.01),
-                            django.core.validators.MaxValueValidator(100),
-                        ],
-                        verbose_name="percentage off",
-                    ),
-                ),
+                ('reward_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to='oscar_loyalty.reward')),
+                ('percentage', models.DecimalField(decimal_places=2, max_digits=5, validators=[django.core.validators.MinValueValidator(0.01), django.core.validators.MaxValueValidator(100)], verbose_name='percentage off')),
             ],
             options={
-                "verbose_name": "percentage off",
-                "verbose_name_plural": "percentage off rewards",
+                'verbose_name': 'percentage off',
+                'verbose_name_plural': 'percentage off rewards',
             },
-            bases=("oscar_loyalty.reward",),
+            bases=('oscar_loyalty.reward',),
         ),
         migrations.CreateModel(
-            name="RewardRedemption",
+            name='RewardRedemption',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("points", models.PositiveIntegerField(verbose_name="points")),
-                (
-                    "offer_id",
-                    models.PositiveIntegerField(db_index=True, null=True, verbose_name="offer"),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("issued", "Ready to use"),
-                            ("used", "Used"),
-                            ("expired", "Expired"),
-                        ],
-                        default="issued",
-                        max_length=16,
-                        verbose_name="status",
-                    ),
-                ),
-                (
-                    "created_at",
-                    models.DateTimeField(
-                        default=django.utils.timezone.now, verbose_name="redeemed"
-                    ),
-                ),
-                ("expires_at", models.DateTimeField(verbose_name="expires")),
-                (
-                    "account",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="reward_redemptions",
-                        to="oscar_loyalty.pointsaccount",
-                    ),
-                ),
-                (
-                    "entry",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="oscar_loyalty.ledgerentry",
-                    ),
-                ),
-                (
-                    "reward",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="redemptions",
-                        to="oscar_loyalty.reward",
-                    ),
-                ),
-                (
-                    "voucher",
-                    models.OneToOneField(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="voucher.voucher",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('points', models.PositiveIntegerField(verbose_name='points')),
+                ('offer_id', models.PositiveIntegerField(db_index=True, null=True, verbose_name='offer')),
+                ('status', models.CharField(choices=[('issued', 'Ready to use'), ('used', 'Used'), ('expired', 'Expired')], default='issued', max_length=16, verbose_name='status')),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='redeemed')),
+                ('expires_at', models.DateTimeField(verbose_name='expires')),
+                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reward_redemptions', to='oscar_loyalty.pointsaccount')),
+                ('entry', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='oscar_loyalty.ledgerentry')),
+                ('reward', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='redemptions', to='oscar_loyalty.reward')),
+                ('voucher', models.OneToOneField(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='voucher.voucher')),
             ],
             options={
-                "verbose_name": "reward redemption",
-                "verbose_name_plural": "reward redemptions",
-                "ordering": ["-created_at"],
+                'verbose_name': 'reward redemption',
+                'verbose_name_plural': 'reward redemptions',
+                'ordering': ['-created_at'],
             },
         ),
         migrations.CreateModel(
-            name="GiftReward",
+            name='GiftReward',
             fields=[
-                (
-                    "freeproductreward_ptr",
-                    models.OneToOneField(
-                        auto_created=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        parent_link=True,
-                        primary_key=True,
-                        serialize=False,
-                        to="oscar_loyalty.freeproductreward",
-                    ),
-                ),
+                ('freeproductreward_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to='oscar_loyalty.freeproductreward')),
             ],
             options={
-                "verbose_name": "gift",
-                "verbose_name_plural": "gifts",
+                'verbose_name': 'gift',
+                'verbose_name_plural': 'gifts',
             },
-            bases=("oscar_loyalty.freeproductreward",),
+            bases=('oscar_loyalty.freeproductreward',),
         ),
         migrations.AddConstraint(
-            model_name="reward",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("stock__isnull", True),
-                    ("redeemed_count__lte", models.F("stock")),
-                    _connector="OR",
-                ),
-                name="loyalty_reward_within_stock",
-            ),
+            model_name='reward',
+            constraint=models.CheckConstraint(condition=models.Q(('stock__isnull', True), ('redeemed_count__lte', models.F('stock')), _connector='OR'), name='loyalty_reward_within_stock'),
         ),
     ]

@@ -4,21 +4,23 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("offer", "0001_initial"),
-        ("oscar_loyalty", "0008_rewards"),
+        ('offer', '0001_initial'),
+        ('oscar_loyalty', '0008_rewards'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="RewardCustomerCondition",
-            fields=[],
+            name='RewardCustomerCondition',
+            fields=[
+            ],
             options={
-                "verbose_name": "Reward voucher customer",
-                "proxy": True,
-                "indexes": [],
-                "constraints": [],
+                'verbose_name': 'Reward voucher customer',
+                'proxy': True,
+                'indexes': [],
+                'constraints': [],
             },
-            bases=("offer.countcondition",),
+            bases=('offer.countcondition',),
         ),
     ]

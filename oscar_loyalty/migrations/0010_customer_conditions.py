@@ -5,76 +5,83 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("offer", "0001_initial"),  # not the latest: forked offer apps still migrate
-        ("oscar_loyalty", "0009_reward_condition"),
+        ('offer', '0001_initial'),  # not the latest: forked offer apps still migrate
+        ('oscar_loyalty', '0009_reward_condition'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="EveryoneCondition",
-            fields=[],
+            name='EveryoneCondition',
+            fields=[
+            ],
             options={
-                "verbose_name": "Any basket",
-                "proxy": True,
-                "indexes": [],
-                "constraints": [],
+                'verbose_name': 'Any basket',
+                'proxy': True,
+                'indexes': [],
+                'constraints': [],
             },
-            bases=(oscar_loyalty.offers.customer_conditions.CustomerCondition, "offer.condition"),
+            bases=(oscar_loyalty.offers.customer_conditions.CustomerCondition, 'offer.condition'),
         ),
         migrations.CreateModel(
-            name="ExactOrdersCondition",
-            fields=[],
+            name='ExactOrdersCondition',
+            fields=[
+            ],
             options={
-                "verbose_name": "Exactly N previous orders",
-                "proxy": True,
-                "indexes": [],
-                "constraints": [],
+                'verbose_name': 'Exactly N previous orders',
+                'proxy': True,
+                'indexes': [],
+                'constraints': [],
             },
-            bases=(oscar_loyalty.offers.customer_conditions.CustomerCondition, "offer.condition"),
+            bases=(oscar_loyalty.offers.customer_conditions.CustomerCondition, 'offer.condition'),
         ),
         migrations.CreateModel(
-            name="FirstOrderCondition",
-            fields=[],
+            name='FirstOrderCondition',
+            fields=[
+            ],
             options={
-                "verbose_name": "First order",
-                "proxy": True,
-                "indexes": [],
-                "constraints": [],
+                'verbose_name': 'First order',
+                'proxy': True,
+                'indexes': [],
+                'constraints': [],
             },
-            bases=(oscar_loyalty.offers.customer_conditions.CustomerCondition, "offer.condition"),
+            bases=(oscar_loyalty.offers.customer_conditions.CustomerCondition, 'offer.condition'),
         ),
         migrations.CreateModel(
-            name="MinimumOrdersCondition",
-            fields=[],
+            name='MinimumOrdersCondition',
+            fields=[
+            ],
             options={
-                "verbose_name": "At least N previous orders",
-                "proxy": True,
-                "indexes": [],
-                "constraints": [],
+                'verbose_name': 'At least N previous orders',
+                'proxy': True,
+                'indexes': [],
+                'constraints': [],
             },
-            bases=(oscar_loyalty.offers.customer_conditions.CustomerCondition, "offer.condition"),
+            bases=(oscar_loyalty.offers.customer_conditions.CustomerCondition, 'offer.condition'),
         ),
         migrations.CreateModel(
-            name="SegmentCondition",
-            fields=[],
+            name='SegmentCondition',
+            fields=[
+            ],
             options={
-                "verbose_name": "Customer in a saved segment",
-                "proxy": True,
-                "indexes": [],
-                "constraints": [],
+                'verbose_name': 'Customer in a saved segment',
+                'proxy': True,
+                'indexes': [],
+                'constraints': [],
             },
-            bases=(oscar_loyalty.offers.customer_conditions.CustomerCondition, "offer.condition"),
+            bases=(oscar_loyalty.offers.customer_conditions.CustomerCondition, 'offer.condition'),
         ),
         migrations.CreateModel(
-            name="WinBackCondition",
-            fields=[],
+            name='WinBackCondition',
+            fields=[
+            ],
             options={
-                "verbose_name": "Win-back: no order for N days",
-                "proxy": True,
-                "indexes": [],
-                "constraints": [],
+                'verbose_name': 'Win-back: no order for N days',
+                'proxy': True,
+                'indexes': [],
+                'constraints': [],
             },
-            bases=(oscar_loyalty.offers.customer_conditions.CustomerCondition, "offer.condition"),
+            bases=(oscar_loyalty.offers.customer_conditions.CustomerCondition, 'offer.condition'),
         ),
     ]
