@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("oscar_loyalty", "0012_spend_brackets_and_points_events"),
+        ("oscar_loyalty", "0014_recommendations"),
     ]
 
     operations = [
