@@ -43,7 +43,7 @@ def main() -> None:
     from django.urls import reverse
     from oscar.core.loading import get_model
 
-    from oscar_loyalty.redemption import points_offer_id
+    from oscar_loyalty.redemption import points_offer_id, shipping_offer_id
     from tests.checkout import basket_with_points_applied, go_to_preview
 
     ConditionalOffer = get_model("offer", "ConditionalOffer")
@@ -55,7 +55,8 @@ def main() -> None:
     def switch(on: bool) -> None:
         settings.OSCAR_HIDDEN_FEATURES = [] if on else ["loyalty"]
         status = ConditionalOffer.OPEN if on else ConditionalOffer.SUSPENDED
-        ConditionalOffer.objects.filter(pk=points_offer_id()).update(status=status)
+        ours = [points_offer_id(), shipping_offer_id()]
+        ConditionalOffer.objects.filter(pk__in=ours).update(status=status)
 
     timings: dict[tuple[str, bool], list[float]] = {}
     queries: dict[tuple[str, bool], int] = {}

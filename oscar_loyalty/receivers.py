@@ -116,7 +116,7 @@ def forget_cached_configuration(sender, **kwargs):
     elif issubclass(sender, RedemptionSettings):
         caching.forget("redemption")
     elif sender is ConditionalOffer:
-        caching.forget("points_offer")
+        caching.forget("points_offers")
     elif issubclass(sender, SpendBracket):
         brackets.forget_brackets()
 

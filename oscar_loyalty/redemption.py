@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from oscar.core.loading import get_model
+from oscar.core.loading import get_class, get_model
 
 from . import caching, ledger
 from .models import LedgerEntry, PointsAccount, PointsHold, ProgramSettings, RedemptionSettings
@@ -27,43 +27,70 @@ CENT = Decimal("0.01")
 
 
 POINTS_BENEFIT = "oscar_loyalty.offers.benefits.PointsDiscountBenefit"
+SHIPPING_BENEFIT = "oscar_loyalty.offers.shipping.PointsShippingBenefit"
+
+# The two site offers our migrations create, by benefit. Points pay for the items first, then
+# (when the settings allow it) for shipping: the shipping offer runs one priority lower.
+POINTS_OFFERS = {
+    POINTS_BENEFIT: {
+        "name": "Pay with your points",
+        "slug": "pay-with-your-points",
+        "description": "Loyalty points applied on the basket page pay for part of the order.",
+        "priority": -1000,
+    },
+    SHIPPING_BENEFIT: {
+        "name": "Pay shipping with your points",
+        "slug": "pay-shipping-with-your-points",
+        "description": "Loyalty points the items did not use pay for shipping, where the "
+        "points redemption settings allow it.",
+        "priority": -1001,
+    },
+}
+
+
+def _points_offer_ids() -> dict[str, int]:
+    """{benefit class path: offer id} of our site offers, cached (the first one of each)."""
+    return caching.cached(
+        "points_offers",
+        lambda: dict(
+            ConditionalOffer.objects.filter(benefit__proxy_class__in=list(POINTS_OFFERS))
+            .order_by("-pk")
+            .values_list("benefit__proxy_class", "pk")
+        ),
+    )
 
 
 def points_offer_id() -> int | None:
-    """The id of the "pay with points" site offer (created by our migrations), cached."""
-    found = caching.cached(
-        "points_offer",
-        lambda: (
-            ConditionalOffer.objects.filter(benefit__proxy_class=POINTS_BENEFIT)
-            .values_list("pk", flat=True)
-            .first()
-            or 0
-        ),
-    )
-    return found or None
+    """The id of the "Pay with your points" site offer (created by our migrations)."""
+    return _points_offer_ids().get(POINTS_BENEFIT)
+
+
+def shipping_offer_id() -> int | None:
+    """The id of the "Pay shipping with your points" site offer (created by our migrations)."""
+    return _points_offer_ids().get(SHIPPING_BENEFIT)
 
 
 def ensure_points_offer():
-    """The "Pay with your points" site offer, created if missing (our migration creates it;
-    this puts it back after a database flush or an accidental delete). Idempotent."""
+    """The "Pay with your points" site offer, created if missing, with its shipping companion
+    (our migrations create both; this puts them back after a database flush or an accidental
+    delete). Idempotent."""
     Benefit = get_model("offer", "Benefit")
     Condition = get_model("offer", "Condition")
-    offer = ConditionalOffer.objects.filter(benefit__proxy_class=POINTS_BENEFIT).first()
-    if offer is None:
-        offer = ConditionalOffer.objects.create(
-            name="Pay with your points",
-            slug="pay-with-your-points",
-            description="Loyalty points applied on the basket page pay for part of the order.",
-            offer_type=ConditionalOffer.SITE,
-            exclusive=False,
-            priority=-1000,
-            condition=Condition.objects.create(
-                proxy_class="oscar_loyalty.offers.conditions.PointsAppliedCondition"
-            ),
-            benefit=Benefit.objects.create(proxy_class=POINTS_BENEFIT),
-        )
-        caching.forget("points_offer")
-    return offer
+    offers = {}
+    for benefit, fields in POINTS_OFFERS.items():
+        offers[benefit] = ConditionalOffer.objects.filter(benefit__proxy_class=benefit).first()
+        if offers[benefit] is None:
+            offers[benefit] = ConditionalOffer.objects.create(
+                **fields,
+                offer_type=ConditionalOffer.SITE,
+                exclusive=False,
+                condition=Condition.objects.create(
+                    proxy_class="oscar_loyalty.offers.conditions.PointsAppliedCondition"
+                ),
+                benefit=Benefit.objects.create(proxy_class=benefit),
+            )
+    caching.forget("points_offers")
+    return offers[POINTS_BENEFIT]
 
 
 def redemption_settings(currency: str) -> RedemptionSettings | None:
@@ -114,18 +141,41 @@ def payable_lines(basket) -> list[tuple[object, Decimal]]:
     return rows
 
 
-def why_not_combined(basket, rules: RedemptionSettings, own_offer_id: int | None) -> str:
+def points_on_lines(basket) -> Decimal:
+    """The "Pay with your points" discount on the basket's lines, read from Oscar's line
+    discounts (so it is right while the Applicator is still applying offers)."""
+    offer_id = points_offer_id()
+    return sum(
+        (
+            discount.amount
+            for line in basket.all_lines()
+            for discount in line.discounts
+            if discount.offer is not None and discount.offer.pk == offer_id
+        ),
+        Decimal(0),
+    )
+
+
+def _other_offers(basket) -> list:
+    """Offers other than ours that discounted or consumed the basket's lines."""
+    ours = set(_points_offer_ids().values())
+    return list(
+        {
+            offer.pk: offer
+            for line in basket.all_lines()
+            for offer in line.discounts.consumers
+            if offer.pk not in ours
+        }.values()
+    )
+
+
+def why_not_combined(basket, rules: RedemptionSettings) -> str:
     """Why points cannot pay for this basket now, or '' when they can.
 
     Reads the offers that discounted the lines, which works both while Oscar's Applicator is
     still applying offers (it publishes ``basket.offer_applications`` only at the end) and after.
     """
-    others = {
-        offer.pk: offer
-        for line in basket.all_lines()
-        for offer in line.discounts.consumers
-        if offer.pk != own_offer_id
-    }.values()
+    others = _other_offers(basket)
     if not rules.combine_with_vouchers and any(
         offer.offer_type == ConditionalOffer.VOUCHER for offer in others
     ):
@@ -135,11 +185,40 @@ def why_not_combined(basket, rules: RedemptionSettings, own_offer_id: int | None
     return ""
 
 
-def payable_cap(basket, rules: RedemptionSettings, points_discount: Decimal) -> Decimal:
+def shipping_taken_by_another_offer(basket) -> bool:
+    """Whether another shipping offer (a free-shipping reward, say) applied to the basket:
+    Oscar discounts shipping with the first such offer only, so points cannot pay for it."""
+    shipping_benefit = get_class("offer.benefits", "ShippingBenefit")
+    return any(
+        isinstance(offer.benefit.proxy(), shipping_benefit) for offer in _other_offers(basket)
+    )
+
+
+def shipping_for_points(basket, method) -> tuple[Decimal, Decimal]:
+    """(the shipping charge points may pay, the points discount on it now) for the shipping
+    method the shopper sees. (0, 0) when another offer discounts the shipping."""
+    if method is None:
+        return Decimal(0), Decimal(0)
+    offer = getattr(method, "offer", None)  # Oscar's shipping offer wrapper
+    if offer is not None:
+        if offer.pk != shipping_offer_id():
+            return Decimal(0), Decimal(0)
+        charge = method.calculate_excl_discount(basket)
+        discount = method.discount(basket)
+    else:
+        charge, discount = method.calculate(basket), Decimal(0)
+    # Oscar discounts shipping inclusive of tax when the tax is known (Repository).
+    return (charge.incl_tax if charge.is_tax_known else charge.excl_tax), discount
+
+
+def payable_cap(
+    basket, rules: RedemptionSettings, points_discount: Decimal, shipping: Decimal = Decimal(0)
+) -> Decimal:
     """Most money points may pay: the configured share of the basket left after other
-    discounts. ``points_discount`` is the points discount already applied, added back."""
+    discounts (and of ``shipping``, the charge points may pay). ``points_discount`` is the
+    points discount already applied to the lines, added back."""
     left = sum((price for _line, price in payable_lines(basket)), Decimal(0)) + points_discount
-    return (left * rules.max_order_share / 100).quantize(CENT, rounding=ROUND_DOWN)
+    return ((left + shipping) * rules.max_order_share / 100).quantize(CENT, rounding=ROUND_DOWN)
 
 
 @dataclass
@@ -162,8 +241,10 @@ class Allowance:
         return 0 < self.used < self.held or (self.held and not self.used)
 
 
-def allowance(basket, account: PointsAccount | None) -> Allowance:
-    """How many points this shopper can apply to this basket right now."""
+def allowance(basket, account: PointsAccount | None, shipping_method=None) -> Allowance:
+    """How many points this shopper can apply to this basket right now. With
+    ``shipping_method`` (the one the shopper sees) and the settings allowing it, the points
+    may pay for shipping too."""
     offer_id = points_offer_id()
     rules = redemption_settings(basket.currency) if basket is not None else None
     if rules is None or account is None or basket.is_empty:
@@ -171,12 +252,16 @@ def allowance(basket, account: PointsAccount | None) -> Allowance:
     hold = active_hold(basket)
     held = hold.points if hold else 0
     applied = _points_discount(basket, offer_id)
+    shipping, on_shipping = Decimal(0), Decimal(0)
+    if rules.pay_shipping:
+        shipping, on_shipping = shipping_for_points(basket, shipping_method)
     result = Allowance(rules=rules, balance=account.available + held, held=held)
-    result.used = min(points_for(applied, rules), held) if applied else 0
-    result.reason = why_not_combined(basket, rules, offer_id)
+    if applied or on_shipping:
+        result.used = min(points_for(applied + on_shipping, rules), held)
+    result.reason = why_not_combined(basket, rules)
     if result.reason:
         return result
-    by_value = points_for(payable_cap(basket, rules, applied), rules)
+    by_value = points_for(payable_cap(basket, rules, applied, shipping), rules)
     most = min(result.balance, by_value)
     result.max_points = most - most % rules.step
     if result.max_points < result.min_points:
@@ -195,9 +280,11 @@ class RedemptionError(Exception):
     """A message for the shopper."""
 
 
-def apply_points(basket, account: PointsAccount, points: int, *, key: str) -> PointsHold:
+def apply_points(
+    basket, account: PointsAccount, points: int, *, key: str, shipping_method=None
+) -> PointsHold:
     """Hold ``points`` for the basket after checking them against the allowance."""
-    allowed = allowance(basket, account)
+    allowed = allowance(basket, account, shipping_method)
     if allowed.rules is None:
         raise RedemptionError(_("Points can't be used for this basket."))
     if allowed.reason:

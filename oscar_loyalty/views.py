@@ -30,6 +30,9 @@ from .models import (
 )
 
 PageTitleMixin = get_class("customer.mixins", "PageTitleMixin")
+CheckoutSessionMixin = get_class("checkout.session", "CheckoutSessionMixin")
+CheckoutSessionData = get_class("checkout.utils", "CheckoutSessionData")
+Repository = get_class("shipping.repository", "Repository")
 
 HIDDEN_FROM_HISTORY = [LedgerEntry.HOLD, LedgerEntry.RELEASE]
 
@@ -150,11 +153,16 @@ class RedeemPointsView(View):
             return redirect(target)
         account = ledger.account_for_user(request.user)
         points = form.cleaned_data["points"]
+        shipping_method = shipping_method_for(request, basket)
         if action == RedeemPointsForm.MAXIMUM:
-            points = redemption.allowance(basket, account).max_points
+            points = redemption.allowance(basket, account, shipping_method).max_points
         try:
             hold = redemption.apply_points(
-                basket, account, points or 0, key=f"hold:{basket.id}:{form.cleaned_data['token']}"
+                basket,
+                account,
+                points or 0,
+                key=f"hold:{basket.id}:{form.cleaned_data['token']}",
+                shipping_method=shipping_method,
             )
         except redemption.RedemptionError as error:
             messages.error(request, str(error))
@@ -172,6 +180,20 @@ class RedeemPointsView(View):
         ):
             return candidate
         return reverse("basket:summary")
+
+
+def shipping_method_for(request, basket):
+    """The shipping method the basket would ship with now: the one chosen in checkout, else
+    the default that Oscar's basket page shows. Asks the shop's own shipping Repository, so
+    points are checked against the charge the shopper sees."""
+    checkout = CheckoutSessionMixin()
+    checkout.request, checkout.checkout_session = request, CheckoutSessionData(request)
+    address = checkout.get_shipping_address(basket)
+    return checkout.get_shipping_method(basket, address) or (
+        Repository().get_default_shipping_method(
+            basket=basket, shipping_addr=address, user=request.user, request=request
+        )
+    )
 
 
 class RedeemRewardView(View):

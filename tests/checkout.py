@@ -1,9 +1,11 @@
 """Walking Oscar's stock checkout as a shopper would: with Django's test client or a browser."""
 
 import re
+from decimal import Decimal
 
 from django.test import Client
 from django.urls import reverse
+from oscar.core.loading import get_class
 from oscar.test.factories import UserFactory
 
 from oscar_loyalty import ledger
@@ -13,6 +15,9 @@ from tests.factories import (
     create_shipping_country,
     create_spend_rule,
 )
+
+FixedPrice = get_class("shipping.methods", "FixedPrice")
+Repository = get_class("shipping.repository", "Repository")
 
 ADDRESS = {
     "first_name": "Ada",
@@ -24,20 +29,35 @@ ADDRESS = {
 }
 
 
+def shipping_method(code: str, excl_tax: str, incl_tax: str | None = None):
+    """A fixed-price shipping method; without ``incl_tax`` its tax is not known (Oscar then
+    discounts it exclusive of tax)."""
+    method = FixedPrice(Decimal(excl_tax), Decimal(incl_tax) if incl_tax else None)
+    method.code, method.name = code, code.title()
+    return method
+
+
+def offer_shipping(monkeypatch, *methods) -> None:
+    """The shop's shipping methods, the first being the default (set on Oscar's Repository,
+    as a shop's own Repository would)."""
+    monkeypatch.setattr(Repository, "methods", methods)
+
+
 def go_to_preview(client: Client) -> None:
     """Shipping address, then the only shipping method; leaves the client on the preview."""
     client.post(reverse("checkout:shipping-address"), ADDRESS)
     client.get(reverse("checkout:shipping-method"), follow=True)
 
 
-def basket_with_points_applied(client: Client, points: int = 500) -> None:
-    """A signed-in shopper with 1000 points, three products in the basket and ``points``
-    applied to it, in a shop with a spend rule and points redemption set up."""
+def basket_with_points_applied(client: Client, points: int = 500, **rules) -> None:
+    """A signed-in shopper with 1000 points (or ``points`` if more), three products in the
+    basket and ``points`` applied to it, in a shop with a spend rule and points redemption set
+    up (with ``rules``)."""
     create_spend_rule("1")
-    create_redemption_settings()
+    create_redemption_settings(**rules)
     create_shipping_country()
     user = UserFactory()
-    ledger.earn(ledger.account_for_user(user), 1000, key="funding")
+    ledger.earn(ledger.account_for_user(user), max(points, 1000), key="funding")
     client.force_login(user)
     for title in ("Jumbo Bag Red Retrospot", "Regency Cakestand", "Party Bunting"):
         product = create_buyable_product(title, "12.50")

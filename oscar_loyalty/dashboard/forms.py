@@ -72,6 +72,7 @@ class RedemptionSettingsForm(CurrencyFormMixin, forms.ModelForm):
             "max_order_share",
             "combine_with_vouchers",
             "combine_with_offers",
+            "pay_shipping",
         ]
         help_texts = {
             "currency": _("Three capital letters, e.g. GBP. One set of settings per currency."),
@@ -82,6 +83,11 @@ class RedemptionSettingsForm(CurrencyFormMixin, forms.ModelForm):
             "combine_with_vouchers": _("When off, a basket with a voucher cannot use points."),
             "combine_with_offers": _(
                 "When off, a basket with any other discount (offer or voucher) cannot use points."
+            ),
+            "pay_shipping": _(
+                "When on, points the items do not use pay for shipping too (within the maximum "
+                "share), through the “Pay shipping with your points” site offer. A basket whose "
+                "shipping another offer already discounts pays its shipping without points."
             ),
         }
         error_messages = {

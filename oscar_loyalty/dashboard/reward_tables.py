@@ -122,6 +122,7 @@ class RedemptionSettingsTable(DashboardTable):
     max_order_share = Column(verbose_name=_("Maximum share of the order"), attrs=NUMBER_ATTRS)
     combine_with_vouchers = Column(verbose_name=_("With vouchers"))
     combine_with_offers = Column(verbose_name=_("With other discounts"))
+    pay_shipping = Column(verbose_name=_("Pays shipping"))
 
     icon = "fas fa-coins"
     caption = ngettext_lazy("%d currency", "%d currencies")
@@ -149,4 +150,4 @@ class RedemptionSettingsTable(DashboardTable):
     def render_combine_with_vouchers(self, value: bool) -> str:
         return yes_no(value)
 
-    render_combine_with_offers = render_combine_with_vouchers
+    render_combine_with_offers = render_pay_shipping = render_combine_with_vouchers

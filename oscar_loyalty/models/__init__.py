@@ -81,8 +81,14 @@ from ..offers.customer_conditions import (  # noqa: E402
     WinBackCondition,
 )
 from ..offers.referrals import ReferredFriendCondition  # noqa: E402
+from ..offers.shipping import PointsShippingBenefit  # noqa: E402
 
-__all__ += ["PointsAppliedCondition", "PointsDiscountBenefit", "RewardCustomerCondition"]
+__all__ += [
+    "PointsAppliedCondition",
+    "PointsDiscountBenefit",
+    "PointsShippingBenefit",
+    "RewardCustomerCondition",
+]
 __all__ += [
     "EveryoneCondition",
     "ExactOrdersCondition",

@@ -33,6 +33,7 @@ class RedemptionSettings(models.Model):
     )
     combine_with_vouchers = models.BooleanField(_("can be used with vouchers"), default=True)
     combine_with_offers = models.BooleanField(_("can be used with other discounts"), default=True)
+    pay_shipping = models.BooleanField(_("points can pay for shipping"), default=False)
 
     class Meta:
         verbose_name = _("points redemption settings")

@@ -1,4 +1,6 @@
 import logging
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.utils.translation import gettext
@@ -39,7 +41,7 @@ class PointsDiscountBenefit(Benefit):
     def apply(self, basket, condition, offer, **kwargs):
         hold = redemption.active_hold(basket)
         rules = redemption.redemption_settings(basket.currency)
-        if hold is None or rules is None or redemption.why_not_combined(basket, rules, offer.id):
+        if hold is None or rules is None or redemption.why_not_combined(basket, rules):
             return ZERO_DISCOUNT
         rows = redemption.payable_lines(basket)
         cap = redemption.payable_cap(basket, rules, points_discount=0)
@@ -61,26 +63,60 @@ class PointsDiscountBenefit(Benefit):
         return result
 
     def apply_deferred(self, basket, order, application):
-        """Capture the points, inside Oscar's order transaction. Never gives an unpaid
-        discount: if the points are no longer held, the order is not placed."""
-        discount = application["discount"]
-        if not discount:
+        """Capture the points, inside Oscar's order transaction (see :func:`capture_points`)."""
+        captured = capture_points(basket, order)
+        if not captured.lines:
             return None
-        hold = redemption.active_hold(basket)
-        rules = redemption.redemption_settings(basket.currency)
-        if hold is None or rules is None:
-            raise UnableToPlaceOrder(
-                gettext("Your points were released from this basket. Please apply them again.")
-            )
-        points = min(redemption.points_for(discount, rules), hold.points)
-        try:
-            entry = ledger.capture_hold(hold, points, order_number=order.number)
-        except ledger.LedgerError as error:
-            raise UnableToPlaceOrder(
-                gettext("These points have already been used for another order.")
-            ) from error
-        if entry.order_number != order.number:
-            raise UnableToPlaceOrder(
-                gettext("These points have already been used for another order.")
-            )
-        return gettext("%(points)s points redeemed") % {"points": points}
+        return gettext("%(points)s points redeemed") % {"points": captured.lines}
+
+
+@dataclass(frozen=True)
+class CapturedPoints:
+    """Points an order spent, split between its items and its shipping."""
+
+    lines: int = 0
+    shipping: int = 0
+
+
+def capture_points(basket, order) -> CapturedPoints:
+    """Capture the points the basket's points discounts used, once per order, for the items and
+    the shipping together (the hold is captured once; whichever of the two offers asks first
+    captures, the other gets the same answer). Never gives an unpaid discount: if the points are
+    no longer held, the order is not placed."""
+    done = getattr(basket, "_loyalty_captured", None)
+    if done is not None and done[0] == order.number:
+        return done[1]
+    on_lines = on_shipping = Decimal(0)
+    for application in basket.offer_applications:
+        offer_id = application["offer"].pk
+        if offer_id == redemption.points_offer_id():
+            on_lines = application["discount"]
+        elif offer_id == redemption.shipping_offer_id():
+            tender = getattr(application["offer"].benefit, "tender", None)
+            on_shipping = tender.settle(order) if tender is not None else Decimal(0)
+    if not on_lines and not on_shipping:
+        captured = CapturedPoints()
+    else:
+        captured = _capture(basket, order, on_lines, on_shipping)
+    basket._loyalty_captured = (order.number, captured)
+    return captured
+
+
+def _capture(basket, order, on_lines: Decimal, on_shipping: Decimal) -> CapturedPoints:
+    hold = redemption.active_hold(basket)
+    rules = redemption.redemption_settings(basket.currency)
+    if hold is None or rules is None:
+        raise UnableToPlaceOrder(
+            gettext("Your points were released from this basket. Please apply them again.")
+        )
+    points = min(redemption.points_for(on_lines + on_shipping, rules), hold.points)
+    try:
+        entry = ledger.capture_hold(hold, points, order_number=order.number)
+    except ledger.LedgerError as error:
+        raise UnableToPlaceOrder(
+            gettext("These points have already been used for another order.")
+        ) from error
+    if entry.order_number != order.number:
+        raise UnableToPlaceOrder(gettext("These points have already been used for another order."))
+    for_lines = min(redemption.points_for(on_lines, rules), points)
+    return CapturedPoints(lines=for_lines, shipping=points - for_lines)

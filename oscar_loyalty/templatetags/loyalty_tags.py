@@ -62,10 +62,16 @@ def loyalty_header_badge(context):
 
 @register.inclusion_tag("oscar_loyalty/partials/redeem_form.html", takes_context=True)
 def loyalty_redeem_form(context, basket, next_url=""):
-    """The 'pay with points' form: balance, the most usable now, apply / maximum / remove."""
+    """The 'pay with points' form: balance, the most usable now, apply / maximum / remove.
+    The page's shipping method (Oscar's basket and checkout pages have one) counts when points
+    may pay for shipping."""
     request = context.get("request")
     account = account_of(request)
-    allowed = redemption.allowance(basket, account) if basket is not None else None
+    allowed = (
+        redemption.allowance(basket, account, context.get("shipping_method"))
+        if basket is not None
+        else None
+    )
     return {
         "request": request,
         "user": getattr(request, "user", None),
