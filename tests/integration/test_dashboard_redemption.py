@@ -267,3 +267,16 @@ def test_redemptions_empty_state_and_pagination(staff, five_off):
         redeem(five_off, email=f"c{number}@example.com")
     page = staff.get(url("loyalty-reward-redemptions")).content.decode()
     assert "21 redemptions" in page and "Page 1 of 2" in page
+
+
+def test_points_paying_for_shipping_is_switched_on_per_currency(staff, gbp):
+    assert not gbp.pay_shipping  # off unless staff switch it on
+    form = staff.get(url("loyalty-redemption-update", gbp.pk)).content.decode()
+    assert "points can pay for shipping" in form.lower()
+    assert "“Pay shipping with your points” site offer" in form
+
+    data = settings_data(currency="GBP", pay_shipping="on")
+    staff.post(url("loyalty-redemption-update", gbp.pk), data, follow=True)
+    gbp.refresh_from_db()
+    assert gbp.pay_shipping and redemption.redemption_settings("GBP").pay_shipping
+    assert "Pays shipping" in staff.get(url("loyalty-redemption-list")).content.decode()
