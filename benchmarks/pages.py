@@ -5,7 +5,10 @@ to a three-line basket. Each round requests both pages with loyalty on, then wit
 blocks hidden with OSCAR_HIDDEN_FEATURES and its site offer suspended, as if not installed),
 interleaved so machine load affects both alike. Prints the median milliseconds and queries.
 
-    .venv/bin/python benchmarks/pages.py [--rounds 40]
+    .venv/bin/python benchmarks/pages.py [--rounds 40] [--pay-shipping]
+
+With --pay-shipping the shop charges 6.00 for shipping and the points pay half of the items and
+part of the shipping ("Pay shipping with your points").
 """
 
 # ruff: noqa: T201
@@ -26,6 +29,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--pay-shipping", action="store_true")
     args = parser.parse_args()
 
     import django
@@ -44,11 +48,20 @@ def main() -> None:
     from oscar.core.loading import get_model
 
     from oscar_loyalty.redemption import points_offer_id, shipping_offer_id
-    from tests.checkout import basket_with_points_applied, go_to_preview
+    from tests.checkout import (
+        Repository,
+        basket_with_points_applied,
+        go_to_preview,
+        shipping_method,
+    )
 
     ConditionalOffer = get_model("offer", "ConditionalOffer")
     client = Client()
-    basket_with_points_applied(client)
+    if args.pay_shipping:
+        Repository.methods = (shipping_method("standard", "5.00", "6.00"),)
+        basket_with_points_applied(client, points=4000, pay_shipping=True, max_order_share=50)
+    else:
+        basket_with_points_applied(client)
     go_to_preview(client)
     pages = {"basket": reverse("basket:summary"), "preview": reverse("checkout:preview")}
 
