@@ -73,7 +73,14 @@ class ShippingTender:
 
     def settle(self, order) -> Decimal:
         """The discount on the charge ``order`` was priced with (the latest quote that leaves
-        what the order charges for shipping), fixed from now on; 0 if none does."""
+        what the order charges for shipping), fixed from now on; 0 if none does.
+
+        Oscar's checkout views, its API and ``create_order`` all quote the order's shipping
+        method last before placing it; if the recorded discount then differs anyway,
+        :meth:`discount` stops the order. A free method is never wrapped by Oscar, so it is
+        never quoted: placing with one right after another method was quoted in full, on the
+        same basket object, is the one sequence this cannot tell apart (no Oscar flow does it).
+        """
         charged = {order.shipping_incl_tax, order.shipping_excl_tax}
         for charge, amount in reversed(self.quotes.items()):
             if amount and charge - amount in charged:
