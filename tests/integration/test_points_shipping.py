@@ -144,7 +144,10 @@ def test_points_pay_at_most_the_share_of_items_and_shipping(shopper, monkeypatch
     assert captured_points() == 800
 
 
-def test_a_cheaper_shipping_method_uses_fewer_points_and_gives_the_rest_back(shopper, monkeypatch):
+@pytest.fixture
+def express_paid(shopper, monkeypatch):
+    """Express (8.00, the default) and standard (3.00) shipping; the shopper's 1800 points pay
+    for the 10.00 of goods and the express shipping. Returns (basket, methods by code)."""
     create_redemption_settings(pay_shipping=True)
     offer_shipping(
         monkeypatch,
@@ -152,7 +155,11 @@ def test_a_cheaper_shipping_method_uses_fewer_points_and_gives_the_rest_back(sho
         shipping_method("standard", "3.00", "3.00"),
     )
     basket = basket_paying_with(shopper, 1800)
-    methods = methods_for(basket)
+    return basket, methods_for(basket)
+
+
+def test_a_cheaper_shipping_method_uses_fewer_points_and_gives_the_rest_back(shopper, express_paid):
+    basket, methods = express_paid
     account = account_of(shopper)
     assert redemption.allowance(basket, account, methods["express"]).used == 1800
 
@@ -168,18 +175,11 @@ def test_a_cheaper_shipping_method_uses_fewer_points_and_gives_the_rest_back(sho
 
 
 def test_the_order_is_not_placed_when_its_shipping_discount_is_not_the_one_paid(
-    shopper, monkeypatch
+    shopper, express_paid
 ):
     """Whatever happens between pricing and placing, captured points equal the recorded
     discount: here the order is placed with a charge other than the last one quoted to it."""
-    create_redemption_settings(pay_shipping=True)
-    offer_shipping(
-        monkeypatch,
-        shipping_method("express", "8.00", "8.00"),
-        shipping_method("standard", "3.00", "3.00"),
-    )
-    basket = basket_paying_with(shopper, 1800)
-    methods = methods_for(basket)
+    basket, methods = express_paid
     express_charge = methods["express"].calculate(basket)
     methods["standard"].calculate(basket)  # quoted last: both leave nothing to pay
 
