@@ -127,7 +127,7 @@ def test_help_names_the_points_offer_and_links_to_it_for_staff_who_may_see_offer
 
 def test_help_says_when_the_points_offer_is_missing(staff):
     ConditionalOffer.objects.filter(pk=redemption.points_offer_id()).delete()
-    caching.forget("points_offer")
+    caching.forget("points_offers")
     page = staff.get(url("loyalty-redemption-list")).content.decode()
     assert "is missing from Oscar's offers dashboard" in page
 
