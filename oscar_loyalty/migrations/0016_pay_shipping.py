@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
     dependencies = [
         # 0001 rather than the latest: shops that fork Oscar's offer app keep migrating.
         ("offer", "0001_initial"),
-        ("oscar_loyalty", "0013_ledger_insert_cost"),
+        ("oscar_loyalty", "0015_referral_vouchers"),
     ]
 
     operations = [
