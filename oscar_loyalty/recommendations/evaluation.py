@@ -15,7 +15,7 @@ in the training history).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,6 +26,9 @@ from .algorithm import History, Parameters
 
 TASKS = ("repeat", "discovery")
 METHODS = ("ours", "popularity", "buy_again")
+#: An extra method for side-by-side comparisons (e.g. ALS in the benchmark): given the training
+#: history and the list length, each task's ranked product codes (rows = customer codes).
+Baseline = Callable[[History, int], dict[str, np.ndarray]]
 DEFAULT_K = 10
 LIST_LENGTH = 60  # recommendations written per customer: enough for other tools' cut-offs
 
@@ -147,8 +150,11 @@ def evaluate(
     parameters: Parameters = algorithm.DEFAULTS,
     k: int = DEFAULT_K,
     progress: Callable[[str], None] | None = None,
+    baselines: Mapping[str, Baseline] | None = None,
 ) -> tuple[Report, np.ndarray, History]:
     """The report of a temporal split at ``cutoff`` (days since the epoch).
+
+    ``baselines`` adds other methods, scored on exactly the same split, customers and metrics.
 
     Returns the report, our ranked lists for every customer with training history (rows =
     customer codes of the training history, ``LIST_LENGTH`` columns) and the training history.
@@ -158,6 +164,10 @@ def evaluate(
     train, test = history.select(before), history.select(~before)
     note("model")
     lists = ranked_lists(train, cutoff, parameters, max(k, LIST_LENGTH))
+    for name, baseline in (baselines or {}).items():
+        note(name)
+        for task, ranked in baseline(train, max(k, LIST_LENGTH)).items():
+            lists[task][name] = ranked
     has_history = np.zeros(train.shape[0], dtype=bool)
     has_history[train.customers] = True
     report = Report(
