@@ -67,3 +67,28 @@ def test_metrics_match_hand_computed_values():
     assert metrics.hit_rate == 1.0
     assert metrics.recall == pytest.approx((1 + 0.5) / 2)
     assert metrics.ndcg == pytest.approx((ndcg_0 + ndcg_1) / 2)
+
+
+def test_extra_baselines_are_scored_on_the_same_split_and_customers():
+    # before day 50 ann buys tea, bob cup and tea; after it ann tea again, bob a saucer (new to
+    # him) and cy, who had no history, a cup
+    h = History.from_ids(
+        np.array(["ann", "bob", "bob", "ann", "bob", "cy"]),
+        np.array(["tea", "cup", "tea", "tea", "saucer", "cup"]),
+        np.array([0, 0, 0, 60, 60, 60.0]),
+    )
+    trained_on = []
+
+    def oracle(train, length):
+        trained_on.append(len(train.customers))
+        code = {str(product): index for index, product in enumerate(train.product_ids)}
+        ranked = np.full((train.shape[0], length), -1)
+        ranked[:, 0] = [code["tea"], code["saucer"], code["cup"]]  # ann, bob, cy
+        return {"repeat": ranked, "discovery": ranked}
+
+    report, _, _ = evaluation.evaluate(h, 50.0, baselines={"oracle": oracle})
+    assert trained_on == [3]  # only the purchases before the cutoff
+    repeat, discovery = report.results["repeat"]["oracle"], report.results["discovery"]["oracle"]
+    assert (repeat.customers, repeat.ndcg) == (2, 1.0)  # cy: no history, not scored
+    assert (discovery.customers, discovery.ndcg) == (1, 1.0)  # only bob bought something new
+    assert report.results["repeat"]["ours"].customers == 2
