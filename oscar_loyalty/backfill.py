@@ -75,8 +75,14 @@ def backfill_orders(
                 if key in done:
                     result.skipped += 1
                     continue
+                # Historical orders earn at the base rate: tiers came after them.
                 entry = earning.award_points_for_order(
-                    order, at=order.date_placed, book=book, paths=paths, program=program
+                    order,
+                    at=order.date_placed,
+                    book=book,
+                    paths=paths,
+                    program=program,
+                    tier_multiplier=earning.NO_TIER_MULTIPLIER,
                 )
                 if entry is not None:
                     result.awarded += 1

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
-from . import actions, caching, conf, ledger
+from . import actions, caching, conf, ledger, tiers
 from .models import (
     FirstOrderRule,
     LedgerEntry,
@@ -30,6 +30,7 @@ from .models import (
 ProductCategory = get_model("catalogue", "ProductCategory")
 
 ZERO = Decimal("0")
+NO_TIER_MULTIPLIER = Decimal("1")
 
 
 @dataclass(frozen=True)
@@ -155,11 +156,13 @@ def calculate(
     shipping: tuple[Decimal, Decimal] = (ZERO, ZERO),
     paths: dict[int, list[str]] | None = None,
     at: datetime | None = None,
+    tier_multiplier: Decimal = NO_TIER_MULTIPLIER,
 ) -> Earning:
     """Points the lines earn under every active spend rule of that currency.
 
     ``shipping`` is (excl. tax, incl. tax); it earns only under rules that include shipping,
-    spread over the lines by value so refunds stay per line.
+    spread over the lines by value so refunds stay per line. ``tier_multiplier`` is the
+    customer's tier perk, applied on top of every spend rule.
     """
     earning = Earning()
     rules = book.for_order(currency, at)
@@ -184,7 +187,7 @@ def calculate(
         for line, price in zip(lines, prices, strict=True):
             share = price + (ship * price / base if base else ZERO)
             factor = book.multiplier(rule, line.product_id, paths.get(line.product_id, []))
-            points = max(share, ZERO) * rule.points_per_unit * factor * boost
+            points = max(share, ZERO) * rule.points_per_unit * factor * boost * tier_multiplier
             total[line.key] += points
             rule_points += points
         earning.rules.append(
@@ -199,6 +202,7 @@ def calculate(
                     if event
                     else {}
                 ),
+                **({"tier_multiplier": str(tier_multiplier)} if tier_multiplier != 1 else {}),
             }
         )
     earning.line_points = {key: value for key, value in total.items() if value > 0}
@@ -240,7 +244,11 @@ def points_for_basket(basket, book: RuleBook | None = None) -> int:
     """What the basket would earn now (shipping not yet known), for the basket page."""
     if basket.is_empty:
         return 0
-    return calculate(basket_lines(basket), basket.currency, book or RuleBook.load()).points
+    multiplier = tiers.points_multiplier(tiers.tier_for_basket(basket))
+    lines = basket_lines(basket)
+    return calculate(
+        lines, basket.currency, book or RuleBook.load(), tier_multiplier=multiplier
+    ).points
 
 
 def points_for_product(product, price, book: RuleBook | None = None) -> int:
@@ -271,10 +279,12 @@ def award_points_for_order(
     book: RuleBook | None = None,
     paths: dict[int, list[str]] | None = None,
     program: ProgramSettings | None = None,
+    tier_multiplier: Decimal | None = None,
 ) -> LedgerEntry | None:
     """Credit what a placed order earns under the rules of the day it was placed, pending for
     the return window. Idempotent per order; guest orders and orders that earn nothing post
-    nothing. ``book``, ``paths`` and ``program`` let batch callers load them once."""
+    nothing. ``book``, ``paths`` and ``program`` let batch callers load them once; the
+    customer's tier multiplier is looked up unless ``tier_multiplier`` is given."""
     program = program or ProgramSettings.load()
     if not program.is_enabled or order.user_id is None:
         return None
@@ -286,6 +296,11 @@ def award_points_for_order(
         shipping=(order.shipping_excl_tax, order.shipping_incl_tax),
         paths=paths,
         at=order.date_placed,
+        tier_multiplier=(
+            tier_multiplier
+            if tier_multiplier is not None
+            else tiers.points_multiplier(tiers.tier_for_user(order.user))
+        ),
     )
     if earning.points <= 0:
         return None

@@ -7,14 +7,13 @@ sweep that is interrupted, retried or run twice at once changes nothing twice.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from django.db import IntegrityError, transaction
 from django.db.models import Count, Min, Sum
 from django.utils import timezone
-from oscar.core.loading import get_class, get_model
+from oscar.core.loading import get_model
 
-from . import actions, ledger
+from . import actions, ledger, notices
 from .models import (
     BirthdayRule,
     CustomerProfile,
@@ -22,7 +21,6 @@ from .models import (
     PointsHold,
     PointsLot,
     ProgramSettings,
-    SentNotice,
 )
 from .utils import batched_by_pk
 
@@ -82,8 +80,6 @@ def send_expiry_warnings(now: datetime) -> int:
     program = ProgramSettings.load()
     if not program.expiry_warning_days:
         return 0
-    Dispatcher = get_class("communication.utils", "Dispatcher")
-    dispatcher = Dispatcher(logger=logger)
     warnings = expiring_points(now, program.expiry_warning_days)
     accounts = PointsAccount.objects.filter(pk__in=warnings, user__isnull=False).select_related(
         "user"
@@ -92,28 +88,16 @@ def send_expiry_warnings(now: datetime) -> int:
     for account in accounts:
         points, expires_at = warnings[account.pk]
         period = timezone.localdate(expires_at).isoformat()
-        try:
-            with transaction.atomic():
-                SentNotice.objects.create(account=account, code=EXPIRY_WARNING, period=period)
-                messages = dispatcher.get_messages(
-                    EXPIRY_WARNING,
-                    {"user": account.user, "points": points, "expires_at": expires_at},
-                )
-                dispatcher.dispatch_user_messages(account.user, messages)
-        except IntegrityError:
-            continue  # already warned about this date
-        sent += 1
+        context = {"points": points, "expires_at": expires_at}
+        sent += notices.send_once(account, EXPIRY_WARNING, period, context)
     return sent
 
 
 def award_birthdays(now: datetime) -> int:
     """Birthday rules for customers born today (29 February celebrates on the 28th otherwise)."""
     today = timezone.localdate(now)
-    days = [today.day]
-    if today.month == 2 and today.day == 28 and not _is_leap(today.year):
-        days.append(29)
     profiles = CustomerProfile.objects.filter(
-        birth_date__month=today.month, birth_date__day__in=days
+        birth_date__month=today.month, birth_date__day__in=birthday_days(today)
     ).select_related("account")
     rules = list(BirthdayRule.objects.active(now))
     awarded = 0
@@ -128,6 +112,14 @@ def award_birthdays(now: datetime) -> int:
             )
             awarded += len(entries)
     return awarded
+
+
+def birthday_days(today: date) -> list[int]:
+    """Days of this month whose birthdays are celebrated today (29 February on the 28th in
+    years without one)."""
+    if today.month == 2 and today.day == 28 and not _is_leap(today.year):
+        return [28, 29]
+    return [today.day]
 
 
 def _is_leap(year: int) -> bool:

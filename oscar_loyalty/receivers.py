@@ -11,14 +11,17 @@ from django.dispatch import receiver
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_class, get_model
 
-from . import actions, caching, conf, ledger, tasks
+from . import actions, caching, conf, ledger, tasks, tiers
 from .models import (
     EarningRule,
+    LedgerEntry,
     RedemptionSettings,
     ReviewRule,
     RuleMultiplier,
     SignupRule,
     SpendBracket,
+    Tier,
+    TierSettings,
 )
 from .offers import brackets
 
@@ -119,6 +122,36 @@ def forget_cached_configuration(sender, **kwargs):
         caching.forget("points_offers")
     elif issubclass(sender, SpendBracket):
         brackets.forget_brackets()
+    elif sender is Tier:
+        caching.forget("tier_conditions", "tier_ladder")
+    elif sender is TierSettings:
+        caching.forget("tier_settings")
+
+
+def _counts_for_tiers(entry) -> bool:
+    """Order points that became (or stopped being) confirmed: confirmations, reversals, and
+    earns spendable at once (backfilled orders past their return window)."""
+    if not entry.order_number:
+        return False
+    immediate = entry.kind == LedgerEntry.EARN and entry.pending_delta == 0
+    return immediate or entry.kind in (LedgerEntry.CONFIRM, LedgerEntry.REVERSE)
+
+
+@receiver(post_save, sender=LedgerEntry, dispatch_uid="oscar_loyalty.tier_activity")
+def qualify_for_tier_on_confirmed_points(sender, instance, created, raw=False, **kwargs):
+    if created and not raw and _counts_for_tiers(instance):
+        _after_commit(tasks.qualify_for_tier, instance.account_id, instance.order_number)
+
+
+@receiver(post_save, sender=Tier, dispatch_uid="oscar_loyalty.tier_saved")
+def sync_offers_on_tier_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        tiers.sync_tier_offers(instance)
+
+
+@receiver(post_delete, sender=Tier, dispatch_uid="oscar_loyalty.tier_deleted")
+def suspend_offers_on_tier_deleted(sender, instance, **kwargs):
+    tiers.suspend_tier_offers(instance)
 
 
 @receiver(order_placed, dispatch_uid="oscar_loyalty.recommendations_order_placed")

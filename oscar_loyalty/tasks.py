@@ -11,7 +11,7 @@ from django.db import OperationalError
 from django.utils import timezone
 from oscar.core.loading import get_model
 
-from . import conf, earning, periodic, redemption, rewards
+from . import conf, earning, periodic, redemption, rewards, tiers
 from .referrals.settlement import settle_due_referrals
 
 Order = get_model("order", "Order")
@@ -82,8 +82,10 @@ def expire_points() -> int:
 
 @shared_task(**RETRY)
 def award_birthday_points() -> int:
-    """Periodic (daily): birthday bonus for customers whose birthday is today."""
-    return periodic.award_birthdays(timezone.now())
+    """Periodic (daily): birthday bonus for customers whose birthday is today (rules and
+    their tier's bonus)."""
+    now = timezone.now()
+    return periodic.award_birthdays(now) + tiers.award_tier_birthday_bonuses(now)
 
 
 @shared_task(**RETRY)
@@ -112,3 +114,17 @@ def evaluate_recommendations() -> dict:
     from .recommendations.report import evaluate_shop
 
     return evaluate_shop()[0].as_dict()
+
+
+@shared_task(**RETRY)
+def qualify_for_tier(account_id: int, order_number: str) -> int:
+    """An order's points were confirmed (or reversed): count it towards tiers and upgrade the
+    customer at once if it lifts them. Downgrades wait for :func:`reevaluate_tiers`."""
+    tiers.record_order_activity(account_id, order_number)
+    return sum(tiers.qualify_account(account_id).values())
+
+
+@shared_task(**RETRY)
+def reevaluate_tiers() -> dict:
+    """Periodic (daily): expired pins, downgrade notices, downgrades after the grace period."""
+    return dict(tiers.reevaluate_all())

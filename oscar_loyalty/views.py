@@ -16,7 +16,7 @@ from django.views import View
 from django.views.generic import TemplateView
 from oscar.core.loading import get_class
 
-from . import actions, conf, ledger, redemption, rewards
+from . import actions, conf, ledger, redemption, rewards, tiers
 from .forms import CustomerProfileForm, RedeemPointsForm
 from .models import (
     CustomerProfile,
@@ -71,7 +71,8 @@ class RewardsView(PageTitleMixin, TemplateView):
             profile_form=CustomerProfileForm(instance=profile),
             follow_rules=SocialFollowRule.objects.active(),
             rewards=[
-                _with_missing(reward, account.available) for reward in rewards.available_rewards()
+                _with_missing(reward, account.available)
+                for reward in rewards_for_shopper(self.request.user)
             ],
             my_rewards=account.reward_redemptions.filter(status=RewardRedemption.ISSUED)
             .select_related("voucher", "reward")
@@ -79,6 +80,11 @@ class RewardsView(PageTitleMixin, TemplateView):
             token=uuid.uuid4().hex,
         )
         return context
+
+
+def rewards_for_shopper(user):
+    """Rewards the shopper can redeem now: everyone's, plus those exclusive to their tier."""
+    return tiers.rewards_for_tier(rewards.available_rewards(), tiers.tier_for_user(user))
 
 
 def _with_missing(reward, available: int):
@@ -200,7 +206,7 @@ class RedeemRewardView(View):
     """Buy a reward with points; a gift also goes straight into the basket."""
 
     def post(self, request, reward_id: int):
-        reward = get_object_or_404(rewards.available_rewards(), pk=reward_id)
+        reward = get_object_or_404(rewards_for_shopper(request.user), pk=reward_id)
         token = request.POST.get("token", "")
         if not (len(token) == 32 and all(c in "0123456789abcdef" for c in token)):
             messages.error(request, _("Please try again from your Rewards page."))

@@ -212,6 +212,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "oscar_loyalty.tasks.build_recommendations",
         "schedule": 24 * 3600,
     },
+    "loyalty-reevaluate-tiers": {
+        "task": "oscar_loyalty.tasks.reevaluate_tiers",
+        "schedule": 24 * 3600,
+    },
 }
 
 LOGGING = {

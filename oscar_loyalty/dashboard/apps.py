@@ -30,6 +30,10 @@ class LoyaltyDashboardConfig(OscarDashboardConfig):
                 *DashboardPermission.staff,
                 *DashboardPermission.get("oscar_loyalty", "change_referral"),
             ],
+            "loyalty-account-pin": [
+                *DashboardPermission.staff,
+                *DashboardPermission.get("oscar_loyalty", "add_tierpin"),
+            ],
         }
 
     def ready(self) -> None:
@@ -43,6 +47,7 @@ class LoyaltyDashboardConfig(OscarDashboardConfig):
             referral_views,
             reward_views,
             rule_views,
+            tier_views,
             views,
         )
         from .polymorphic import section_urls
@@ -165,5 +170,38 @@ class LoyaltyDashboardConfig(OscarDashboardConfig):
                 recommendation_views.RecommendationsActionView.as_view(),
                 name="loyalty-recommendations-action",
             ),
+            *tier_urls(tier_views),
         ]
         return self.post_process_urls(urls)
+
+
+def tier_urls(tier_views) -> list:
+    """Tiers: the ladder, its settings, members per tier, a customer's history and pins."""
+    return [
+        path("tiers/", tier_views.TierListView.as_view(), name="loyalty-tier-list"),
+        path("tiers/new/", tier_views.TierCreateView.as_view(), name="loyalty-tier-create"),
+        path("tiers/<int:pk>/", tier_views.TierUpdateView.as_view(), name="loyalty-tier-update"),
+        path(
+            "tiers/<int:pk>/delete/",
+            tier_views.TierDeleteView.as_view(),
+            name="loyalty-tier-delete",
+        ),
+        path(
+            "tiers/<int:pk>/members/",
+            tier_views.TierMembersView.as_view(),
+            name="loyalty-tier-members",
+        ),
+        path(
+            "tiers/settings/", tier_views.TierSettingsView.as_view(), name="loyalty-tier-settings"
+        ),
+        path(
+            "accounts/<int:pk>/tier/",
+            tier_views.AccountTierView.as_view(),
+            name="loyalty-account-tier",
+        ),
+        path(
+            "accounts/<int:pk>/tier/pin/",
+            tier_views.AccountPinView.as_view(),
+            name="loyalty-account-pin",
+        ),
+    ]

@@ -16,6 +16,7 @@ LOYALTY_NAVIGATION = {
         {"label": _("Accounts"), "url_name": "oscar_loyalty_dashboard:loyalty-account-list"},
         {"label": _("Earning rules"), "url_name": "oscar_loyalty_dashboard:loyalty-rule-list"},
         {"label": _("Rewards"), "url_name": "oscar_loyalty_dashboard:loyalty-reward-list"},
+        {"label": _("Tiers"), "url_name": "oscar_loyalty_dashboard:loyalty-tier-list"},
         {
             "label": _("Offer conditions and brackets"),
             "url_name": "oscar_loyalty_dashboard:loyalty-offer-blocks",

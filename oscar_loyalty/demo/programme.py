@@ -17,6 +17,8 @@ from ..models import (
     ReviewRule,
     SignupRule,
     SpendRule,
+    Tier,
+    TierSettings,
 )
 from .offers import set_up_demo_offers
 
@@ -60,4 +62,53 @@ def set_up_demo_programme() -> list[str]:
         referrals.save()  # creates the friend's first-order offer
         created.append("Referrals (give £10, get 1000 points)")
     created += set_up_demo_offers()
+    created += set_up_demo_tiers()
     return created
+
+
+DEMO_TIERS = [
+    {
+        "name": "Friends",
+        "position": 1,
+        "threshold": Decimal("0"),
+        "badge_colour": "#6c757d",
+        "badge_icon": "fas fa-user-friends",
+    },
+    {
+        "name": "Family",
+        "position": 2,
+        "threshold": Decimal("500"),
+        "badge_colour": "#2a7ab0",
+        "badge_icon": "fas fa-home",
+        "points_multiplier": Decimal("1.25"),
+        "entry_bonus": 100,
+        "discount_percentage": Decimal("5"),
+        "free_shipping": Tier.SHIPPING_ABOVE,
+        "free_shipping_threshold": Decimal("50"),
+    },
+    {
+        "name": "VIP",
+        "position": 3,
+        "threshold": Decimal("1500"),
+        "badge_colour": "#c9a227",
+        "badge_icon": "fas fa-crown",
+        "points_multiplier": Decimal("2"),
+        "entry_bonus": 300,
+        "birthday_bonus": 200,
+        "discount_percentage": Decimal("10"),
+        "free_shipping": Tier.SHIPPING_ALWAYS,
+    },
+]
+
+
+def set_up_demo_tiers() -> list[str]:
+    """Friends, Family (£500) and VIP (£1,500) on lifetime spend: the demo orders are years
+    old, so a calendar-year window would leave every demo customer without a tier."""
+    if Tier.objects.exists():
+        return []
+    settings = TierSettings.load()
+    settings.metric, settings.window = TierSettings.SPEND, TierSettings.LIFETIME
+    settings.save()
+    for fields in DEMO_TIERS:
+        Tier.objects.create(**fields)  # saving creates the tier's offers
+    return [f"Tier {fields['name']}" for fields in DEMO_TIERS]

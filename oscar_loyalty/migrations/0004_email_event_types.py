@@ -3,20 +3,9 @@ Dashboard > Content > Email templates (empty template fields mean: use the shipp
 
 from django.db import migrations
 
+from ._event_types import event_types_operation
+
 EVENT_TYPES = [("LOYALTY_POINTS_EXPIRING", "Loyalty: points expiring soon")]
-
-
-def create_event_types(apps, schema_editor):
-    CommunicationEventType = apps.get_model("communication", "CommunicationEventType")
-    for code, name in EVENT_TYPES:
-        CommunicationEventType.objects.get_or_create(
-            code=code, defaults={"name": name, "category": "User related"}
-        )
-
-
-def remove_event_types(apps, schema_editor):
-    CommunicationEventType = apps.get_model("communication", "CommunicationEventType")
-    CommunicationEventType.objects.filter(code__in=[code for code, _name in EVENT_TYPES]).delete()
 
 
 class Migration(migrations.Migration):
@@ -25,4 +14,4 @@ class Migration(migrations.Migration):
         ("communication", "0001_initial"),
     ]
 
-    operations = [migrations.RunPython(create_event_types, remove_event_types)]
+    operations = [event_types_operation(EVENT_TYPES)]

@@ -29,6 +29,7 @@ from .rules import (
     SocialFollowRule,
     SpendRule,
 )
+from .tiers import CustomerTier, Tier, TierActivity, TierChange, TierPin, TierSettings
 
 __all__ = [
     "AmountOffReward",
@@ -65,6 +66,12 @@ __all__ = [
     "SocialFollowRule",
     "SpendBracket",
     "SpendRule",
+    "CustomerTier",
+    "Tier",
+    "TierActivity",
+    "TierChange",
+    "TierPin",
+    "TierSettings",
 ]
 
 # The offer proxies are models too (app_label oscar_loyalty); imported last because they use the
@@ -82,6 +89,7 @@ from ..offers.customer_conditions import (  # noqa: E402
 )
 from ..offers.referrals import ReferredFriendCondition  # noqa: E402
 from ..offers.shipping import PointsShippingBenefit  # noqa: E402
+from ..offers.tier_conditions import CustomerInTierCondition  # noqa: E402
 
 __all__ += [
     "PointsAppliedCondition",
@@ -90,6 +98,7 @@ __all__ += [
     "RewardCustomerCondition",
 ]
 __all__ += [
+    "CustomerInTierCondition",
     "EveryoneCondition",
     "ExactOrdersCondition",
     "FirstOrderCondition",

@@ -8,25 +8,30 @@ from django.core.management import call_command
 from django.utils import timezone
 from oscar.test.factories import UserFactory
 
-from oscar_loyalty import ledger
-from oscar_loyalty.models import RedemptionSettings, Reward, SpendRule
+from oscar_loyalty import ledger, tiers
+from oscar_loyalty.models import RedemptionSettings, Reward, SpendRule, Tier
 from tests.factories import place_order
 
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_programme_is_idempotent_and_pays_points_for_past_orders():
+def test_demo_programme_is_idempotent_and_pays_points_for_past_orders(
+    django_capture_on_commit_callbacks,
+):
     shopper = UserFactory()
     order = place_order(shopper, [("40.00", 1)])
     order.date_placed = timezone.now() - timedelta(days=90)
     order.save()
 
-    call_command("loyalty_demo_programme", stdout=StringIO(), stderr=StringIO())
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("loyalty_demo_programme", stdout=StringIO(), stderr=StringIO())
     call_command("loyalty_demo_programme", stdout=StringIO(), stderr=StringIO())
 
     assert SpendRule.objects.count() == 1 and RedemptionSettings.objects.count() == 1
     assert Reward.objects.count() == 3  # no "tin" product in this shop: no gift
     assert ledger.account_for_user(shopper).available == 40
+    assert Tier.objects.count() == 3
+    assert tiers.tier_for_user(shopper).name == "Friends"  # past orders count towards tiers
 
 
 def test_demo_programme_switches_referrals_on_with_the_friends_offer():
