@@ -13,6 +13,7 @@ from oscar.core.loading import get_model
 
 from .. import caching, ledger
 from ..models import CustomerProfile, CustomerTier, LedgerEntry, Tier
+from ..offers.facts import customer_facts, register_fact
 from ..periodic import birthday_days
 from ..utils import batched_by_pk
 from .qualification import Ladder
@@ -24,7 +25,7 @@ Range = get_model("offer", "Range")
 
 TIER_CONDITION = "oscar_loyalty.offers.tier_conditions.CustomerInTierCondition"
 ONE = Decimal("1")
-_UNKNOWN = object()
+TIER_FACT = "tier"
 
 
 # --- whose tier -------------------------------------------------------------------------------
@@ -39,14 +40,15 @@ def tier_for_user(user) -> Tier | None:
 
 
 def tier_for_basket(basket) -> Tier | None:
-    """The basket owner's tier, loaded once per basket however many offers and page blocks
-    ask (Oscar re-applies offers several times per request)."""
-    cached = getattr(basket, "_loyalty_tier", _UNKNOWN)
-    if cached is _UNKNOWN:
-        owner = getattr(basket, "owner", None)
-        cached = tier_for_user(owner) if Ladder.cached().tiers else None
-        basket._loyalty_tier = cached
-    return cached
+    """The basket owner's tier, as a customer fact (``offers.facts``): loaded once per basket
+    however many offers and page blocks ask (Oscar re-applies offers several times per
+    request), and not at all when the shop has no tiers or the basket has no owner."""
+    if not Ladder.cached().tiers:
+        return None
+    return customer_facts(basket).get(TIER_FACT)
+
+
+register_fact(TIER_FACT, tier_for_user)
 
 
 def points_multiplier(tier: Tier | None) -> Decimal:
