@@ -2,7 +2,7 @@
 
 One command (from the repository root)::
 
-    .venv/bin/python benchmarks/tier_scale.py [--sizes 100000 1000000] [--batch 20000]
+    .venv/bin/python benchmarks/tier_scale.py [--sizes 100000 1000000] [--batch 20000] [--reuse]
 
 It recreates ``bench_tiers`` (override with ``--db``; the name must start with ``bench_``),
 migrates it with ``sandbox/manage.py migrate``, and for each size bulk-loads with COPY:
@@ -137,11 +137,15 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--batch", type=int, default=20_000)
     parser.add_argument("--db", default="bench_tiers")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the migrated database of an earlier run"
+    )
     args = parser.parse_args()
 
-    _common.recreate_pg_database(args.db)
     url = _common.pg_url(args.db)
-    print(f"== migrate {_common.migrate(url):.1f} s")
+    if not args.reuse:
+        _common.recreate_pg_database(args.db)
+        print(f"== migrate {_common.migrate(url):.1f} s")
     _common.setup_django(url)
     from oscar_loyalty import tiers
 

@@ -146,8 +146,12 @@ def apply_changes(wanted: dict[int, Standing], ctx: Context, upgrades_only: bool
             )
         TierChange.objects.bulk_create(changes)
     accounts = _accounts_of([status for status, *_rest in upgrades] + notices_due)
+    with transaction.atomic():  # one commit for the batch's bonuses, not one per posting
+        for status, standing in upgrades:
+            pay_entry_bonuses(accounts[status.account_id], status, standing, ctx)
     for status, standing in upgrades:
-        reward_upgrade(accounts[status.account_id], status, standing, ctx)
+        if status.pin_id is None:
+            send_upgrade_email(accounts[status.account_id], status, standing, ctx)
     for status in notices_due:
         notices.send_once(
             accounts[status.account_id],
@@ -214,9 +218,9 @@ def change_for(
     )
 
 
-def reward_upgrade(account, status: CustomerTier, standing: Standing, ctx: Context) -> None:
+def pay_entry_bonuses(account, status: CustomerTier, standing: Standing, ctx: Context) -> None:
     """Entry bonus for the reached tier and every tier skipped on the way, once per tier per
-    qualification period; the upgrade email once per tier and period (not while pinned)."""
+    qualification period (the idempotency key names all three)."""
     target = status.earned_tier
     for tier in ctx.ladder.between(status.previous_earned_id, target):
         period = qualification_period(tier, standing, ctx.settings, ctx.window, ctx.now)
@@ -230,9 +234,13 @@ def reward_upgrade(account, status: CustomerTier, standing: Standing, ctx: Conte
                 detail={"tier": tier.pk, "period": period},
                 at=ctx.now,
             )
-    if status.pin_id is None:
-        period = qualification_period(target, standing, ctx.settings, ctx.window, ctx.now)
-        notices.send_once(account, UPGRADE_EMAIL, f"{target.pk}:{period}", {"tier": target})
+
+
+def send_upgrade_email(account, status: CustomerTier, standing: Standing, ctx: Context) -> None:
+    """The upgrade email, once per tier and qualification period."""
+    target = status.earned_tier
+    period = qualification_period(target, standing, ctx.settings, ctx.window, ctx.now)
+    notices.send_once(account, UPGRADE_EMAIL, f"{target.pk}:{period}", {"tier": target})
 
 
 def qualify_account(account_id: int, now: datetime | None = None) -> Counter:

@@ -212,6 +212,7 @@ def unsettled(
             GROUP BY account_id
         ) v
         LEFT JOIN {statuses} s ON s.account_id = v.account_id
+            AND s.account_id >= %s AND s.account_id < %s
         WHERE {moved} OR s.downgrade_due_at IS NOT NULL
     """
     ops = connection.ops
@@ -220,6 +221,7 @@ def unsettled(
     params += [low, high]
     if window.start is not None:
         params.append(ops.adapt_datetimefield_value(window.previous_start or window.start))
+    params += [low, high]  # the join reads only the batch's tier rows, by primary key
     params += [ops.adapt_decimalfield_value(tier.threshold) for tier in ranked]
     params += [tier.pk for tier in ladder.tiers]
     with connection.cursor() as cursor:
