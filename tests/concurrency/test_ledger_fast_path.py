@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.db.models.signals import post_save
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from oscar.test.factories import UserFactory
@@ -167,3 +168,22 @@ def test_racing_earns_and_redemptions_with_the_orm_postings_add_up(settings):
     assert (account.available, account.held) == (total, 0)
     assert PointsLot.objects.filter(account=account, remaining__lt=0).count() == 0
     assert find_discrepancies() == []
+
+
+def test_fast_postings_announce_new_entries_like_the_orm_does():
+    """Receivers (tier qualification, a shop's own) see fast-path entries; replays stay silent."""
+    account = ledger.account_for_user(UserFactory())
+    seen = []
+
+    def record(sender, instance, created, **kwargs):
+        seen.append((instance.kind, instance.available_delta, created))
+
+    post_save.connect(record, sender=LedgerEntry)
+    try:
+        ledger.earn(account, 50, key="announce:earn", order_number="1")
+        ledger.earn(account, 50, key="announce:earn", order_number="1")
+        ledger.redeem(account, 20, key="announce:redeem")
+        ledger.redeem(account, 20, key="announce:redeem")
+    finally:
+        post_save.disconnect(record, sender=LedgerEntry)
+    assert seen == [(LedgerEntry.EARN, 50, True), (LedgerEntry.REDEEM, -20, True)]
