@@ -14,6 +14,7 @@ class SpendBracket(models.Model):
     """
 
     PERCENTAGE, AMOUNT = "percentage", "amount"
+    # xgettext:no-python-format
     KIND_CHOICES = [(PERCENTAGE, _("% off")), (AMOUNT, _("amount off"))]
 
     benefit = models.ForeignKey(
