@@ -47,4 +47,4 @@ lint: $(VENV)/.installed-test
 	$(MANAGE) makemigrations --check --dry-run
 
 clean:
-	rm -rf $(VENV) sandbox/db.sqlite3 sandbox/whoosh_index sandbox/media
+	rm -rf $(VENV) sandbox/db.sqlite3 sandbox/whoosh_index sandbox/media sandbox/sent-emails

@@ -152,9 +152,11 @@ warnings.filterwarnings("ignore", message="Whoosh does not handle query faceting
 HAYSTACK_SIGNAL_PROCESSOR = "haystack.signals.RealtimeSignalProcessor"
 THUMBNAIL_DEBUG = False
 
+# Files rather than the console: loading the demo sends hundreds of tier welcome emails.
 EMAIL_BACKEND = os.environ.get(
-    "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+    "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
 )
+EMAIL_FILE_PATH = BASE_DIR / "sent-emails"
 DEFAULT_FROM_EMAIL = "shop@example.com"
 
 # The demo data is a UK gift retailer; prices are in pounds sterling.
@@ -179,9 +181,15 @@ OSCAR_ALLOW_ANON_CHECKOUT = True
 OSCAR_DASHBOARD_NAVIGATION = [*OSCAR_DASHBOARD_NAVIGATION, LOYALTY_NAVIGATION]
 
 # Where `manage.py loyalty_load_demo_data` finds the UCI Online Retail file by default.
+# The full file next to the checkout when it is there, else the 400-customer sample we ship.
+_FULL_DEMO_DATA = REPO_DIR.parent / "shared" / "data" / "online_retail" / "online_retail.csv.gz"
 OSCAR_LOYALTY_DEMO_DATA = os.environ.get(
     "OSCAR_LOYALTY_DEMO_DATA",
-    str(REPO_DIR.parent / "shared" / "data" / "online_retail" / "online_retail.csv.gz"),
+    str(
+        _FULL_DEMO_DATA
+        if _FULL_DEMO_DATA.is_file()
+        else BASE_DIR / "demo_data" / "online_retail_sample.csv.gz"
+    ),
 )
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
