@@ -6,8 +6,9 @@ One run prints three tables:
    our recommender next to popularity and buy-again, with the issue's reference figures; then
    the same method, unchanged, on other cutoffs and on two disjoint halves of the customers
    (robustness: the defaults were not fitted to one split).
-2. Build: the whole file loaded into a PostgreSQL shop (``bench_wt8_recs``) and
-   ``build_recommendations`` (read lines, model, write neighbours) timed; then the customers
+2. Build: the whole file loaded into a PostgreSQL shop (database ``bench_recs``; the prefix
+   comes from ``BENCH_DB_PREFIX``) and ``build_recommendations`` (read lines, model, write
+   neighbours) timed; then the customers
    and their orders are copied (new customers, same purchases) until the shop holds >= 1M
    order lines, and the build is timed again.
 3. Blocks: each template tag rendered for the demo shopper on a warm cache: queries and median
@@ -35,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # implicit's advice for its ALS
 
 from benchmarks._common import (  # noqa: E402
+    DB_PREFIX,
     migrate,
     pg_url,
     print_table,
@@ -43,7 +45,7 @@ from benchmarks._common import (  # noqa: E402
     setup_django,
 )
 
-DB = "bench_wt8_recs"
+DB = f"{DB_PREFIX}recs"
 DATA = (
     Path(__file__).resolve().parent.parent.parent / "shared/data/online_retail/online_retail.csv.gz"
 )
@@ -286,7 +288,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=50)
-    parser.add_argument("--skip-load", action="store_true", help="reuse bench_wt8_recs")
+    parser.add_argument("--skip-load", action="store_true", help="reuse the loaded shop")
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--quality-only", action="store_true", help="no database, no build")
     parser.add_argument("--no-als", action="store_true", help="without implicit installed")

@@ -49,7 +49,10 @@ DEFAULTS: dict[str, object] = {
     # purchase counts half in a customer's profile, products shown per block, and how long (s)
     # a customer's or product's list stays cached (a new order or a new build drops it sooner).
     "RECOMMENDATIONS_NEIGHBOURS": 50,
-    "RECOMMENDATIONS_HALF_LIFE_DAYS": 90,
+    "RECOMMENDATIONS_HALF_LIFE_DAYS": 180,
+    # The model solves exactly for this many of the most-bought products (memory and time grow
+    # with its square and cube: 8,000 take ~0.8 GB and a few seconds); rarer ones get cosine links.
+    "RECOMMENDATIONS_DENSE_PRODUCTS": 8000,
     "RECOMMENDATIONS_BLOCK_SIZE": 4,
     "RECOMMENDATIONS_CACHE_TIMEOUT": 6 * 3600,
     # "Popular now" looks at the orders of this many days before the newest order.

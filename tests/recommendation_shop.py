@@ -1,8 +1,9 @@
 """A small hand-made purchase history the recommendation tests share.
 
-Seven customers, one order each a month ago. Worked out by hand (cosine of buyer sets, links
-need two shared buyers): tea-cup 3/sqrt(4*4) = 0.75, cup-saucer 2/sqrt(4*2) = 0.7071,
-candle-matches 1.0; biscuits and kettle have no neighbours.
+Seven customers, one order each a month ago. By hand: tea and cup share 3 buyers, cup and
+saucer 2, candle and matches 2, and biscuits, saucer and tea 1 with some other product each; the
+candle group never meets the tea group, and nobody bought the kettle. So cup's neighbours rank
+tea, saucer, biscuits; candle and matches link only to each other; the kettle has no link.
 """
 
 from datetime import timedelta

@@ -40,6 +40,7 @@ def parameters() -> Parameters:
     return Parameters(
         neighbours=int(conf.get("RECOMMENDATIONS_NEIGHBOURS")),
         half_life_days=float(conf.get("RECOMMENDATIONS_HALF_LIFE_DAYS")),
+        dense_products=int(conf.get("RECOMMENDATIONS_DENSE_PRODUCTS")),
     )
 
 

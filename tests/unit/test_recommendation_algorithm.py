@@ -22,32 +22,63 @@ def neighbours_by_name(h, matrix):
     return found
 
 
-def test_neighbours_are_cosine_of_buyer_sets_with_two_shared_buyers_at_least():
+def test_two_products_always_bought_together_link_as_ease_says():
+    # G = [[3, 3], [3, 3]] + lambda I; -P_12 / P_22 of its inverse is 3 / (3 + lambda)
+    h = history({"ann": ["tea", "cup"], "bob": ["tea", "cup"], "cy": ["tea", "cup"]})
+    found = neighbours_by_name(h, algorithm.item_neighbours(h, Parameters(regularization=7)))
+    assert found == {"tea": {"cup": 0.3}, "cup": {"tea": 0.3}}
+
+
+def test_products_never_bought_together_get_no_link():
     h = history()
     found = neighbours_by_name(h, algorithm.item_neighbours(h))
-    # tea and cup: 3 shared buyers of 4 each -> 3/4; cup and saucer: 2 of 4 and 2 -> 2/sqrt(8)
-    assert found == {
-        "tea": {"cup": 0.75},
-        "cup": {"tea": 0.75, "saucer": 0.7071},
-        "saucer": {"cup": 0.7071},
-        "candle": {"matches": 1.0},
-        "matches": {"candle": 1.0},
-    }
+    for product in ("tea", "cup", "saucer", "biscuits"):
+        assert not {"candle", "matches"} & set(found[product])
+    assert set(found["candle"]) == {"matches"}
 
 
-def test_only_the_best_neighbours_are_kept():
+def test_more_shared_buyers_make_a_stronger_link():
+    found = neighbours_by_name(h := history(), algorithm.item_neighbours(h))
+    cup = found["cup"]  # tea: 3 shared buyers, saucer 2, biscuits 1
+    assert cup["tea"] > cup["saucer"] > cup["biscuits"] > 0
+
+
+def test_products_bought_instead_of_each_other_link_negatively():
+    # everyone buys tea with one kettle or the other, never both kettles
+    baskets = {f"c{n}": ["tea", "red kettle" if n % 2 else "blue kettle"] for n in range(6)}
+    found = neighbours_by_name(h := history(baskets), algorithm.item_neighbours(h))
+    assert found["red kettle"]["blue kettle"] < 0 < found["red kettle"]["tea"]
+
+
+def test_only_the_strongest_links_are_kept():
     h = history()
     found = neighbours_by_name(h, algorithm.item_neighbours(h, Parameters(neighbours=1)))
-    assert found["cup"] == {"tea": 0.75}
+    assert list(found["cup"]) == ["tea"]
+
+
+def test_rare_products_beyond_the_exact_solve_get_rescaled_cosine_links():
+    h = history()
+    exact_only = Parameters(dense_products=2)  # tea and cup (4 buyers each)
+    found = neighbours_by_name(h, algorithm.item_neighbours(h, exact_only))
+    pair = neighbours_by_name(
+        h2 := history(
+            {name: [p for p in items if p in ("tea", "cup")] for name, items in BASKETS.items()}
+        ),  # fmt: skip
+        algorithm.item_neighbours(h2),
+    )
+    assert found["tea"] == pair["tea"]  # the head is solved as if alone
+    assert found["candle"]["matches"] > 0 and found["saucer"]["cup"] > 0  # the tail is linked
+    # cosine tea-cup 0.75 and cup-saucer 0.7071 keep their order after rescaling
+    assert found["cup"]["tea"] > found["cup"]["saucer"]
 
 
 def test_discovery_leaves_out_what_the_customer_bought_and_follows_neighbours():
     h = history()
     profile = algorithm.decayed_profile(h, now=100.0, half_life_days=90)
     scores = algorithm.discovery_scores(profile, algorithm.item_neighbours(h))
-    bob = int(np.searchsorted(h.customer_ids, "bob"))
+    bob = int(np.searchsorted(h.customer_ids, "bob"))  # bought tea and cup
     top = algorithm.top_n(scores[bob : bob + 1], 3)[0]
-    assert [str(h.product_ids[code]) for code in top if code >= 0] == ["saucer"]
+    assert [str(h.product_ids[code]) for code in top if code >= 0] == ["saucer", "biscuits"]
 
 
 def test_recent_purchases_weigh_more_than_old_ones():
