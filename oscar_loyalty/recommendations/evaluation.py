@@ -151,13 +151,14 @@ def evaluate(
     k: int = DEFAULT_K,
     progress: Callable[[str], None] | None = None,
     baselines: Mapping[str, Baseline] | None = None,
-) -> tuple[Report, np.ndarray, History]:
+) -> tuple[Report, dict[str, np.ndarray], History]:
     """The report of a temporal split at ``cutoff`` (days since the epoch).
 
     ``baselines`` adds other methods, scored on exactly the same split, customers and metrics.
 
-    Returns the report, our ranked lists for every customer with training history (rows =
-    customer codes of the training history, ``LIST_LENGTH`` columns) and the training history.
+    Returns the report, our ranked lists per task for every customer with training history
+    (rows = customer codes of the training history, ``LIST_LENGTH`` columns; the discovery
+    lists hold only products new to the customer) and the training history.
     """
     note = progress or (lambda stage: None)
     before = history.days < cutoff
@@ -188,7 +189,7 @@ def evaluate(
             )
             for method, ranked in lists[task].items()
         }
-    return report, lists["repeat"]["ours"][has_history], train
+    return report, {task: lists[task]["ours"][has_history] for task in TASKS}, train
 
 
 def _with_coverage(metrics: Metrics, ranked: np.ndarray, report: Report) -> Metrics:

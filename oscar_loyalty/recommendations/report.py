@@ -136,7 +136,7 @@ def write_recommendations(path: str | Path, lists: np.ndarray, train: History) -
 
 def evaluate_shop(
     cutoff: float | None = None, k: int = evaluation.DEFAULT_K
-) -> tuple[evaluation.Report, np.ndarray, History]:
+) -> tuple[evaluation.Report, dict[str, np.ndarray], History]:
     """The report on the shop's own orders, kept on the latest build for the dashboard.
 
     Raises ``ReportInputError`` when there is nothing to split (no orders, bad cutoff).

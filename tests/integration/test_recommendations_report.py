@@ -66,7 +66,8 @@ def test_report_prints_hand_computed_metrics(purchases):
     # Discovery: only c1's p3 and the p4s count; popularity without what each already bought
     # gives c1 [p3] (a hit at rank 1), c2 nothing, c3 [p2, p3]; coverage 2 of 3 products.
     assert table["discovery", "popularity"] == pytest.approx([0.333, 0.333, 0.333, 0.667], abs=1e-3)
-    # Ours: p1 and p2 share two buyers (the only link); c1 gets the popular p3 as a fill.
+    # Ours: p1-p2 share two buyers, p3 one with each (c2): c1 gets p3 at rank 1, c2 has bought
+    # every known product, c3 gets p2 and p3 (p4 was unknown before the cutoff).
     assert table["discovery", "ours"] == pytest.approx([0.333, 0.333, 0.333, 0.667], abs=1e-3)
 
 
@@ -80,6 +81,17 @@ def test_report_writes_ranked_recommendations_per_customer(purchases, tmp_path):
         by_customer.setdefault(row["customer_id"], []).append((int(row["rank"]), row["product_id"]))
     assert set(by_customer) == {"c1", "c2", "c3"}
     assert [rank for rank, _ in by_customer["c1"]] == [1, 2, 3]  # every product known: 3
+
+
+def test_discovery_output_holds_only_products_new_to_each_customer(purchases, tmp_path):
+    output = tmp_path / "discovery.csv"
+    run_report(purchases, "--output", str(output), "--task", "discovery")
+    by_customer = {}
+    for row in csv.DictReader(output.open()):
+        by_customer.setdefault(row["customer_id"], []).append(row["product_id"])
+    assert by_customer["c1"] == ["p3"]  # c1 bought p1 and p2
+    assert sorted(by_customer["c3"]) == ["p2", "p3"]  # c3 bought p1
+    assert "c2" not in by_customer  # c2 bought p1, p2 and p3: nothing new is known
 
 
 def test_report_explains_a_bad_column_mapping(purchases):

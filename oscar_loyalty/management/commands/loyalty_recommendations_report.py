@@ -45,6 +45,15 @@ class Command(BaseCommand):
                 "Write our recommendations here as customer_id,rank,product_id (60 per customer)."
             ),
         )
+        parser.add_argument(
+            "--task",
+            choices=evaluation.TASKS,
+            default="repeat",
+            help=_(
+                'Which lists --output writes: repeat (re-orders included, as "buy it again" '
+                "and the blended list) or discovery (only products new to each customer)."
+            ),
+        )
 
     def handle(self, *args, **options):
         if options["k"] < 1:
@@ -79,7 +88,7 @@ class Command(BaseCommand):
         for line in report.format_report(result):
             self.stdout.write(line)
         if options["output"]:
-            written = report.write_recommendations(options["output"], lists, train)
+            written = report.write_recommendations(options["output"], lists[options["task"]], train)
             self.stdout.write(
                 _("Wrote recommendations for %(n)s customers to %(path)s.")
                 % {"n": f"{written:,}", "path": options["output"]}
