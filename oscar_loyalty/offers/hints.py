@@ -7,7 +7,9 @@ hears about 10 %. These hints cover both, in the shopper's words, and disappear 
 - each spend-brackets offer applied in this request says what the next bracket needs (from the
   spend its benefit recorded, so no query);
 - each threshold offer with a shipping benefit that Oscar's upsell lists (its value condition is
-  partly met) becomes "Add £12.00 for free shipping" and leaves Oscar's generic line.
+  partly met) becomes "Add £12.00 for free shipping" and leaves Oscar's generic line; when no
+  shipping method charges the basket anything (or it needs no shipping), both go: the offer
+  would promise what the shopper already has.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from oscar.templatetags.currency_filters import currency
 from .brackets import bracket_progress
 
 ValueCondition = get_class("offer.conditions", "ValueCondition")
+Repository = get_class("shipping.repository", "Repository")
 ShippingBenefit, ShippingPercentageDiscountBenefit, ShippingFixedPriceBenefit = get_classes(
     "offer.benefits",
     ["ShippingBenefit", "ShippingPercentageDiscountBenefit", "ShippingFixedPriceBenefit"],
@@ -80,15 +83,32 @@ def shipping_hint(offer, basket) -> Hint | None:
     return Hint(offer_id=offer.pk, offer_name=offer.name, message=message, missing=missing)
 
 
-def basket_hints(basket, upsell_messages: list[dict] | None) -> tuple[list[Hint], list[dict]]:
+def shipping_costs_nothing(basket, request=None) -> bool:
+    """True when the basket needs no shipping or none of the shop's shipping methods (before
+    offers) would charge it anything."""
+    if not basket.is_shipping_required():
+        return True
+    methods = Repository().get_available_shipping_methods(
+        basket=basket, shipping_addr=None, user=getattr(request, "user", None), request=request
+    )
+    return all(method.calculate(basket).excl_tax == 0 for method in methods)
+
+
+def basket_hints(
+    basket, upsell_messages: list[dict] | None, request=None
+) -> tuple[list[Hint], list[dict]]:
     """The hints for ``basket`` and Oscar's upsell messages that are left once the shipping
     ones are phrased as hints (``upsell_messages`` is ``BasketView``'s context entry)."""
     hints = bracket_hints(basket)
     remaining = []
+    already_free = None
     for upsell in upsell_messages or []:
         hint = shipping_hint(upsell["offer"], basket)
         if hint is None:
             remaining.append(upsell)
-        else:
+            continue
+        if already_free is None:
+            already_free = shipping_costs_nothing(basket, request)
+        if not already_free:
             hints.append(hint)
     return hints, remaining

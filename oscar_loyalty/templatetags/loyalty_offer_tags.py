@@ -24,7 +24,9 @@ def _hints_for(context, basket) -> list:
     """Worked out once per render: the hints, with the page's ``upsell_messages`` reduced to
     the ones our hints do not replace."""
     if HINTS not in context:
-        found, remaining = hints.basket_hints(basket, context.get("upsell_messages"))
+        found, remaining = hints.basket_hints(
+            basket, context.get("upsell_messages"), context.get("request")
+        )
         context[HINTS] = found
         if "upsell_messages" in context:
             context["upsell_messages"] = remaining

@@ -5,6 +5,7 @@ from django.urls import reverse
 from oscar.core.loading import get_model
 from oscar.test.factories import create_offer
 
+from tests.checkout import offer_shipping, shipping_method
 from tests.factories import create_buyable_product
 from tests.offers import bracket_offer, everything, free_shipping
 
@@ -14,7 +15,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def free_shipping_over_50():
+def free_shipping_over_50(monkeypatch):
+    offer_shipping(monkeypatch, shipping_method("standard", "4.99", "4.99"))
     condition = Condition.objects.create(range=everything(), type=Condition.VALUE, value=50)
     return create_offer(name="Free shipping over £50", condition=condition, benefit=free_shipping())
 
@@ -29,6 +31,15 @@ def test_free_shipping_hint_replaces_oscars_generic_upsell(client, free_shipping
     page = fill_basket(client, "38.00")
     assert "Add £12.00 for free shipping" in page
     assert "to qualify for the" not in page  # Oscar's "Spend £12.00 more ... special offer"
+
+
+def test_no_shipping_hint_nor_upsell_when_shipping_is_free_anyway(
+    client, free_shipping_over_50, monkeypatch
+):
+    offer_shipping(monkeypatch, shipping_method("collect", "0.00", "0.00"))
+    page = fill_basket(client, "38.00")
+    assert "for free shipping" not in page
+    assert "to qualify for the" not in page  # Oscar's line would promise the same
 
 
 def test_no_shipping_hint_once_the_threshold_is_reached(client, free_shipping_over_50):

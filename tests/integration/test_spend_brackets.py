@@ -8,6 +8,7 @@ from oscar.test.factories import UserFactory, create_offer, create_order, create
 
 from oscar_loyalty.offers.brackets import bracket_progress
 from oscar_loyalty.offers.hints import basket_hints
+from tests.checkout import offer_shipping, shipping_method
 from tests.factories import open_basket, place_order, with_offers
 from tests.offers import (
     FIVE_TEN_FIFTEEN,
@@ -187,7 +188,8 @@ def free_shipping_over_50():
     )
 
 
-def test_free_shipping_hint_replaces_oscars_upsell_line(customer):
+def test_free_shipping_hint_replaces_oscars_upsell_line(customer, monkeypatch):
+    offer_shipping(monkeypatch, shipping_method("standard", "4.99", "4.99"))
     offer = free_shipping_over_50()
     basket = applied(customer, [("38.00", 1)])
     oscar_upsells = [{"offer": offer, "message": "Spend £12.00 more from Everything"}]
