@@ -74,7 +74,7 @@ class TierForm(forms.ModelForm):
 class TierSettingsForm(forms.ModelForm):
     class Meta:
         model = TierSettings
-        fields = ["metric", "window", "rolling_months", "grace_days"]
+        fields = ["metric", "window", "rolling_months", "grace_days", "email_upgrades"]
 
 
 class PinForm(forms.Form):

@@ -51,6 +51,15 @@ class TierSettings(models.Model):
             "many days, unless they qualify again meanwhile."
         ),
     )
+    email_upgrades = models.BooleanField(
+        _("email customers when they reach a higher tier"),
+        default=True,
+        help_text=_(
+            "Switch off while you launch tiers on a shop with a long order history: existing "
+            "customers are then placed in their tier quietly (bonuses are still paid). Switch "
+            "it back on afterwards."
+        ),
+    )
 
     class Meta:
         verbose_name = _("tier settings")

@@ -150,7 +150,7 @@ def apply_changes(wanted: dict[int, Standing], ctx: Context, upgrades_only: bool
         for status, standing in upgrades:
             pay_entry_bonuses(accounts[status.account_id], status, standing, ctx)
     for status, standing in upgrades:
-        if status.pin_id is None:
+        if status.pin_id is None and ctx.settings.email_upgrades:
             send_upgrade_email(accounts[status.account_id], status, standing, ctx)
     for status in notices_due:
         notices.send_once(

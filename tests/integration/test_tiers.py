@@ -267,6 +267,23 @@ def test_upgrade_email_is_sent_once(ladder, buy):
     assert len(welcome) == 1 and welcome[0].to == [shopper.email]
 
 
+def test_a_quiet_launch_places_customers_without_emails_then_emails_later_upgrades(ladder, buy):
+    use_settings(email_upgrades=False)
+    shopper = UserFactory()
+    mail.outbox.clear()
+    buy(shopper, "110.00")
+    tasks.reevaluate_tiers()
+    assert tier_of(shopper) == "Family"
+    assert bonuses(shopper) == ["Welcome to Family"]  # the bonus is still paid
+    assert not [m for m in mail.outbox if m.subject.startswith("Welcome to")]
+    use_settings(email_upgrades=True)
+    buy(shopper, "200.00")
+    assert tier_of(shopper) == "Gold"
+    assert [m.subject for m in mail.outbox if m.subject.startswith("Welcome to")] == [
+        "Welcome to Gold"
+    ]
+
+
 def test_tier_multiplier_applies_to_spend_rule_points(ladder, buy):
     Tier.objects.filter(name="Family").update(points_multiplier=Decimal("2"))
     shopper = UserFactory()
