@@ -135,7 +135,7 @@ def item_neighbours(history: History, parameters: Parameters = DEFAULTS) -> spar
     hold up to twice as many), scaled so their typical strongest link matches the typical
     strongest EASE link.
     """
-    bought = _bought(history)
+    bought = bought_matrix(history)
     buyers = np.asarray(bought.sum(axis=0)).ravel()
     size, k = len(buyers), parameters.neighbours
     order = np.argsort(-buyers, kind="stable")
@@ -160,7 +160,7 @@ def item_neighbours(history: History, parameters: Parameters = DEFAULTS) -> spar
     return exact + rare_links
 
 
-def _bought(history: History) -> sparse.csr_matrix:
+def bought_matrix(history: History) -> sparse.csr_matrix:
     """Customers x products, 1 where the customer ever bought the product."""
     bought = purchase_counts(history)
     bought.data[:] = 1.0

@@ -71,11 +71,9 @@ class Report:
 
 def relevant_matrix(train: History, test: History, task: str) -> sparse.csr_matrix:
     """Customers x products, 1 where the product counts as a hit for that customer."""
-    relevant = algorithm.purchase_counts(test)
-    relevant.data[:] = 1.0
+    relevant = algorithm.bought_matrix(test)
     if task == "discovery":
-        known = algorithm.purchase_counts(train)
-        known.data[:] = 1.0
+        known = algorithm.bought_matrix(train)
         relevant = relevant - relevant.multiply(known)
         relevant.eliminate_zeros()
     return relevant.tocsr()
