@@ -22,6 +22,7 @@ from .models import (
     PercentageOffReward,
     PointsAccount,
     ProgramSettings,
+    Referral,
     Reward,
     RewardRedemption,
 )
@@ -49,8 +50,11 @@ def available_rewards(at: datetime | None = None):
 
 
 def belongs_to(offer_id: int, user) -> bool:
-    """Is this voucher offer a reward the user bought? (the reward condition's check)"""
-    return RewardRedemption.objects.filter(offer_id=offer_id, account__user=user).exists()
+    """Is this voucher offer a reward the user bought, or earned by referring a friend?
+    (the check of :func:`issue_customer_voucher`'s condition)"""
+    if RewardRedemption.objects.filter(offer_id=offer_id, account__user=user).exists():
+        return True
+    return Referral.objects.filter(referrer=user, referrer_voucher__offers__id=offer_id).exists()
 
 
 def new_voucher_code(prefix: str = "RWD-") -> str:
@@ -69,6 +73,11 @@ def _range_for(reward: Reward):
         if created:
             product_range.add_product(reward.product)
         return product_range
+    return all_products_range()
+
+
+def all_products_range():
+    """The one range of every product, shared by reward and referral offers."""
     return Range.objects.get_or_create(
         name="Loyalty rewards: all products", defaults={"includes_all_products": True}
     )[0]
@@ -90,33 +99,44 @@ def _benefit_for(reward: Reward, product_range):
     raise RewardError(_("This reward can't be redeemed."))
 
 
-def _issue_voucher(reward: Reward, expires_at: datetime, number: int):
-    now = timezone.now()
-    code = new_voucher_code()
-    product_range = _range_for(reward)
+def issue_customer_voucher(
+    name: str, label: str, product_range, benefit, expires_at: datetime, prefix: str = "RWD-"
+):
+    """A single-use voucher with ``benefit`` that only works in the basket of the customer it
+    is for: its condition asks :func:`belongs_to`, so the caller must link the voucher (or its
+    offer) to that customer in the same transaction. ``label`` is the voucher's name, which
+    Oscar requires to be unique. Returns (voucher, offer)."""
+    code = new_voucher_code(prefix)
     offer = ConditionalOffer.objects.create(
-        name=f"{reward.name} ({code})"[:128],
+        name=f"{name} ({code})"[:128],
         offer_type=ConditionalOffer.VOUCHER,
         exclusive=False,
         max_basket_applications=1,
         condition=Condition.objects.create(
             type=Condition.COUNT, value=1, range=product_range, proxy_class=CUSTOMER_CONDITION
         ),
-        benefit=_benefit_for(reward, product_range),
+        benefit=benefit,
     )
-    # Shoppers see "name (code)" in the basket: the name must be unique, without the code.
-    label = f"{reward.name} #{number}"[:128]
-    if Voucher.objects.filter(name=label).exists():
-        label = f"{reward.name} #{reward.pk}-{number}"[:128]
     voucher = Voucher.objects.create(
-        name=label,
+        name=label[:128],
         code=code,
         usage=Voucher.SINGLE_USE,
-        start_datetime=now,
+        start_datetime=timezone.now(),
         end_datetime=expires_at,
     )
     voucher.offers.add(offer)
     return voucher, offer
+
+
+def _issue_voucher(reward: Reward, expires_at: datetime, number: int):
+    product_range = _range_for(reward)
+    # Shoppers see "name (code)" in the basket: the name must be unique, without the code.
+    label = f"{reward.name} #{number}"[:128]
+    if Voucher.objects.filter(name=label).exists():
+        label = f"{reward.name} #{reward.pk}-{number}"
+    return issue_customer_voucher(
+        reward.name, label, product_range, _benefit_for(reward, product_range), expires_at
+    )
 
 
 def redeem_reward(account: PointsAccount, reward: Reward, *, key: str) -> RewardRedemption:

@@ -9,13 +9,17 @@ from django.urls import reverse
 from oscar.core.loading import get_class, get_model
 from oscar.test.factories import UserFactory, create_order
 
+from oscar_loyalty import ledger, tasks
 from oscar_loyalty.models import Referral, ReferralSettings
+from oscar_loyalty.referrals import settlement
 from oscar_loyalty.referrals.codes import code_for_user
 from tests.factories import _add_lines
 
 Applicator = get_class("offer.applicator", "Applicator")
 Basket = get_model("basket", "Basket")
 Default = get_class("partner.strategy", "Default")
+Order = get_model("order", "Order")
+PaymentEventType = get_model("order", "PaymentEventType")
 ShippingAddress = get_model("order", "ShippingAddress")
 Country = get_model("address", "Country")
 PASSWORD = "a-Strong-passw0rd"
@@ -77,6 +81,40 @@ def first_order(user=None, *, basket=None, price: str = "40.00", **kwargs):
     Applicator().apply(basket, user)
     kwargs.setdefault("shipping_address", address())
     return create_order(basket=basket, user=user, **kwargs)
+
+
+def balance(user) -> int:
+    return ledger.account_for_user(user).available
+
+
+def set_status(order, status: str, on_commit) -> None:
+    order = Order.objects.get(pk=order.pk)
+    on_commit(order.set_status, status)
+
+
+def confirm(order, on_commit) -> None:
+    """The order moves to a confirming status: the return window no longer matters."""
+    set_status(order, "Being processed", on_commit)
+    set_status(order, "Complete", on_commit)
+
+
+def refund(order, amount: Decimal, on_commit) -> None:
+    refunded, _created = PaymentEventType.objects.get_or_create(name="Refunded")
+    on_commit(order.payment_events.create, event_type=refunded, amount=amount)
+
+
+def far_future(referral):
+    return referral.created_at.replace(year=2100)
+
+
+def replay_confirmations(order, referral, on_commit) -> None:
+    """Every way the friend's first order gets confirmed, each more than once: status
+    changes, direct calls, and sweeps after the return window."""
+    confirm(order, on_commit)
+    settlement.order_confirmed(order)
+    settlement.pay_referrer(referral.pk)
+    settlement.settle_due_referrals(far_future(referral))
+    tasks.confirm_due_points.apply()
 
 
 def money(value: str) -> Decimal:

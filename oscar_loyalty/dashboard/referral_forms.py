@@ -1,7 +1,5 @@
 """Dashboard forms for referrals: settings, list filter and the review decision."""
 
-from decimal import Decimal
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -17,7 +15,10 @@ class ReferralSettingsForm(forms.ModelForm):
             "friend_discount_type",
             "friend_discount_value",
             "friend_reward_as_voucher",
+            "referrer_reward_type",
             "referrer_points",
+            "referrer_discount_type",
+            "referrer_discount_value",
             "cookie_days",
             "last_click_wins",
             "refund_policy",
@@ -28,13 +29,7 @@ class ReferralSettingsForm(forms.ModelForm):
             "min_first_order_value",
         ]
 
-    def clean(self):
-        cleaned = super().clean()
-        percentage = cleaned.get("friend_discount_type") == ReferralSettings.PERCENTAGE
-        value = cleaned.get("friend_discount_value")
-        if percentage and value is not None and value > Decimal(100):
-            self.add_error("friend_discount_value", _("A percentage can be at most 100."))
-        return cleaned
+    # A percentage over 100 is refused by ``ReferralSettings.clean``, next to the field.
 
 
 class ReferralSearchForm(forms.Form):

@@ -3,7 +3,7 @@
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
-from django_tables2 import Column, DateTimeColumn
+from django_tables2 import Column, DateTimeColumn, TemplateColumn
 
 from ..models import Referral
 from .common import dashboard_url
@@ -28,6 +28,11 @@ class ReferralTable(DashboardTable):
     status = Column(verbose_name=_("Status"))
     fired_rules = Column(verbose_name=_("Rules that fired"), orderable=False)
     order_number = Column(verbose_name=_("First order"))
+    reward = TemplateColumn(
+        '{% include "oscar_loyalty/referrals/referrer_reward.html" with referral=record %}',
+        verbose_name=_("Referrer's reward"),
+        orderable=False,
+    )
     actions = Column(verbose_name="", empty_values=(), orderable=False)
 
     icon = "fas fa-user-friends"
@@ -44,6 +49,7 @@ class ReferralTable(DashboardTable):
             "status",
             "fired_rules",
             "order_number",
+            "reward",
             "actions",
         )
         order_by = ("-created_at",)

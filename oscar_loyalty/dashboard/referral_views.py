@@ -51,7 +51,9 @@ class ReferralListView(DashboardTableMixin, SingleTableView):
 
     def get_queryset(self):
         self.form = ReferralSearchForm(self.request.GET or None)
-        queryset = Referral.objects.select_related("referrer", "friend")
+        queryset = Referral.objects.select_related(
+            "referrer", "friend", "reward_entry", "referrer_voucher"
+        )
         self.filtered = False
         if self.form.is_valid():
             query = self.form.cleaned_data["q"].strip()
@@ -82,10 +84,16 @@ class ReferralDetailView(DetailView):
     context_object_name = "referral"
 
     def get_queryset(self):
-        return Referral.objects.select_related("referrer", "friend", "reviewed_by", "reward_entry")
+        return Referral.objects.select_related(
+            "referrer", "friend", "reviewed_by", "reward_entry", "referrer_voucher"
+        )
 
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
+        voucher = self.object.referrer_voucher
+        context["voucher_orders"] = (
+            list(voucher.applications.values_list("order__number", flat=True)) if voucher else []
+        )
         context.setdefault("review_form", ReferralReviewForm())
         context["can_review"] = self.request.user.has_perm(REVIEW_PERMISSION)
         return context

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -20,6 +21,11 @@ class ReferralSettings(models.Model):
 
     PERCENTAGE, AMOUNT = "percentage", "amount"
     DISCOUNT_CHOICES = [(PERCENTAGE, _("Percentage off")), (AMOUNT, _("Amount off"))]
+    POINTS, VOUCHER = "points", "voucher"
+    REFERRER_REWARD_CHOICES = [
+        (POINTS, _("Points")),
+        (VOUCHER, _("A single-use voucher for the referrer")),
+    ]
     REVERSE_NEVER, REVERSE_FULL, REVERSE_ANY = "never", "full", "any"
     REFUND_POLICY_CHOICES = [
         (REVERSE_FULL, _("Take the reward back when the order is fully refunded")),
@@ -57,11 +63,32 @@ class ReferralSettings(models.Model):
             "gets a voucher code, which only works on their own first order."
         ),
     )
+    referrer_reward_type = models.CharField(
+        _("referrer's reward"),
+        max_length=16,
+        choices=REFERRER_REWARD_CHOICES,
+        default=POINTS,
+        help_text=_("Paid when the friend's first order is confirmed (after the return window)."),
+    )
     referrer_points = models.PositiveIntegerField(
         _("referrer's points"),
         default=1000,
         validators=[MinValueValidator(1), MaxValueValidator(10_000_000)],
-        help_text=_("Paid when the friend's first order is confirmed (after the return window)."),
+        help_text=_("When the referrer's reward is points."),
+    )
+    referrer_discount_type = models.CharField(
+        _("referrer's voucher"), max_length=16, choices=DISCOUNT_CHOICES, default=AMOUNT
+    )
+    referrer_discount_value = models.DecimalField(
+        _("referrer's voucher discount"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("10.00"),
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100000"))],
+        help_text=_(
+            "When the referrer's reward is a voucher: an amount in the shop's currency, or a "
+            "percentage (at most 100). Only the referrer can use it, once."
+        ),
     )
     refund_policy = models.CharField(
         _("refund after the reward was paid"),
@@ -108,6 +135,23 @@ class ReferralSettings(models.Model):
 
     def __str__(self) -> str:
         return str(_("Referral settings"))
+
+    def clean(self) -> None:
+        """A percentage discount (the friend's or the referrer's) can be at most 100."""
+        errors = {}
+        for kind, value in (
+            ("friend_discount_type", "friend_discount_value"),
+            ("referrer_discount_type", "referrer_discount_value"),
+        ):
+            amount = getattr(self, value)
+            if getattr(self, kind) == self.PERCENTAGE and amount and amount > 100:
+                errors[value] = _("A percentage can be at most 100.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def pays_referrer_voucher(self) -> bool:
+        return self.referrer_reward_type == self.VOUCHER
 
     @classmethod
     def load(cls) -> "ReferralSettings":
@@ -206,6 +250,20 @@ class Referral(models.Model):
     )
     reward_entry = models.ForeignKey(
         LedgerEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    referrer_voucher = models.OneToOneField(
+        "voucher.Voucher",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("referrer's voucher"),
+    )
+    reward_kept_at = models.DateTimeField(
+        _("refunded after the voucher was used"),
+        null=True,
+        blank=True,
+        help_text=_("The refund policy would take the reward back, but it was already spent."),
     )
     created_at = models.DateTimeField(_("referred"), default=timezone.now, db_index=True)
     ordered_at = models.DateTimeField(_("first order at"), null=True, blank=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -18,12 +19,12 @@ from oscar.core.loading import get_class, get_model
 from oscar.templatetags.currency_filters import currency
 
 from oscar_loyalty.models import Referral, ReferralSettings
+from oscar_loyalty.rewards import all_products_range, issue_customer_voucher
 from oscar_loyalty.rewards import new_voucher_code as _new_code
 
 Benefit = get_model("offer", "Benefit")
 Condition = get_model("offer", "Condition")
 ConditionalOffer = get_model("offer", "ConditionalOffer")
-Range = get_model("offer", "Range")
 Voucher = get_model("voucher", "Voucher")
 CountCondition = get_class("offer.conditions", "CountCondition")
 
@@ -74,11 +75,26 @@ class ReferredFriendCondition(CountCondition):
         return super().is_partially_satisfied(offer, basket)
 
 
+def _discount(kind: str, value) -> str:
+    if kind == ReferralSettings.PERCENTAGE:
+        return f"{value.normalize():f}%"
+    return currency(value)
+
+
+def _benefit_type(kind: str) -> str:
+    return Benefit.PERCENTAGE if kind == ReferralSettings.PERCENTAGE else Benefit.FIXED
+
+
 def discount_label(settings: ReferralSettings) -> str:
     """'10%' or '£10.00': what the friend gets, for messages and the offer's name."""
-    if settings.friend_discount_type == ReferralSettings.PERCENTAGE:
-        return f"{settings.friend_discount_value.normalize():f}%"
-    return currency(settings.friend_discount_value)
+    return _discount(settings.friend_discount_type, settings.friend_discount_value)
+
+
+def referrer_voucher_label(settings: ReferralSettings) -> str:
+    """'a voucher for £10.00 off your next order': what the referrer gets in voucher mode."""
+    return gettext("a voucher for %(discount)s off your next order") % {
+        "discount": _discount(settings.referrer_discount_type, settings.referrer_discount_value)
+    }
 
 
 def friend_offer():
@@ -93,14 +109,8 @@ def sync_friend_offer(settings: ReferralSettings):
             offer.status = ConditionalOffer.SUSPENDED
             offer.save(update_fields=["status"])
         return offer
-    all_products, _created = Range.objects.get_or_create(
-        name="Loyalty rewards: all products", defaults={"includes_all_products": True}
-    )
-    kind = (
-        Benefit.PERCENTAGE
-        if settings.friend_discount_type == settings.PERCENTAGE
-        else (Benefit.FIXED)
-    )
+    all_products = all_products_range()
+    kind = _benefit_type(settings.friend_discount_type)
     name = gettext("Referral: %(reward)s off your first order") % {
         "reward": discount_label(settings)
     }
@@ -149,3 +159,38 @@ def issue_friend_voucher(referral: Referral, settings: ReferralSettings):
     Referral.objects.filter(pk=referral.pk).update(voucher_code=voucher.code)
     referral.voucher_code = voucher.code
     return voucher
+
+
+def issue_referrer_voucher(referral: Referral, settings: ReferralSettings):
+    """The referrer's reward in voucher mode: a single-use code for the discount in the
+    settings, which works only in the referrer's own basket (the reward vouchers' customer
+    condition finds it through ``Referral.referrer_voucher``, which the caller sets under the
+    referral's row lock)."""
+    all_products = all_products_range()
+    benefit = Benefit.objects.create(
+        type=_benefit_type(settings.referrer_discount_type),
+        value=settings.referrer_discount_value,
+        range=all_products,
+    )
+    voucher, _offer = issue_customer_voucher(
+        gettext("Referral reward: %(discount)s off")
+        % {"discount": _discount(settings.referrer_discount_type, benefit.value)},
+        gettext("Referral reward #%(number)s") % {"number": referral.pk},
+        all_products,
+        benefit,
+        timezone.now() + timedelta(days=VOUCHER_VALID_DAYS),
+    )
+    return voucher
+
+
+def retire_voucher(voucher) -> bool:
+    """Take back an unused voucher by ending it now: Oscar then calls it expired at the basket
+    and no longer applies it to baskets that already hold it. False when an order already
+    used it: a discount already given cannot be taken back. Locks the voucher row."""
+    with transaction.atomic():
+        locked = Voucher.objects.select_for_update().get(pk=voucher.pk)
+        if locked.num_orders > 0 or locked.applications.exists():
+            return False
+        locked.end_datetime = timezone.now()
+        locked.save(update_fields=["end_datetime"])
+    return True

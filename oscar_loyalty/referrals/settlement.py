@@ -2,9 +2,12 @@
 
 * first order placed -> :func:`record_first_order` (fraud rules; ORDERED or REVIEW);
 * return window over (``confirm_due_points`` sweep) or a confirming status ->
-  :func:`pay_referrer`: points through the ledger, key ``referral:<id>:reward``;
+  :func:`pay_referrer`: points through the ledger (key ``referral:<id>:reward``) or, if the
+  settings say so, a single-use voucher only the referrer can use (``referrer_voucher``);
 * cancelled, or fully refunded, before that -> CANCELLED, nothing paid;
-* refunded after -> reversed as the refund policy says (key ``referral:<id>:reward:reverse``).
+* refunded after -> reversed as the refund policy says: points by a ledger reversal (key
+  ``referral:<id>:reward:reverse``), an unused voucher by ending it; a used one cannot be
+  taken back, which is recorded (``reward_kept_at``) for staff.
 
 Every step locks the referral row and checks its status, and the ledger keys make replays
 (retried tasks, repeated signals, two sweeps at once) post nothing twice.
@@ -22,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import ledger
 from ..models import LedgerEntry, ProgramSettings, Referral, ReferralSettings
+from ..offers.referrals import issue_referrer_voucher, retire_voucher
 from ..utils import batched_by_pk
 from .codes import normalise_email
 from .fraud import rules_at_first_order, rules_at_reward
@@ -70,9 +74,10 @@ def record_first_order(order) -> Referral | None:
     return referral
 
 
-def pay_referrer(referral_id: int, *, at: datetime | None = None) -> LedgerEntry | None:
-    """Pay the referrer for a confirmed first order, unless the monthly velocity rule sends it
-    to review. Returns the reward entry (None when nothing was paid now)."""
+def pay_referrer(referral_id: int, *, at: datetime | None = None) -> Referral | None:
+    """Pay the referrer for a confirmed first order (points or a voucher, as the settings
+    say), unless the monthly velocity rule sends it to review. Returns the referral when it
+    was paid now, else None. The row lock and the status check make replays pay once."""
     settings = ReferralSettings.load()
     at = at or timezone.now()
     with transaction.atomic():
@@ -85,21 +90,23 @@ def pay_referrer(referral_id: int, *, at: datetime | None = None) -> LedgerEntry
             referral.status = Referral.REVIEW
             referral.save(update_fields=["fired_rules", "status"])
             return None
-        entry = ledger.earn(
-            ledger.account_for_user(referral.referrer),
-            settings.referrer_points,
-            key=reward_key(referral),
-            kind=LedgerEntry.BONUS,
-            description=str(_("Referral: your friend's first order was confirmed")),
-            order_number=referral.order_number,
-            detail={"referral": referral.pk},
-            at=at,
-        )
+        if settings.pays_referrer_voucher:
+            referral.referrer_voucher = issue_referrer_voucher(referral, settings)
+        else:
+            referral.reward_entry = ledger.earn(
+                ledger.account_for_user(referral.referrer),
+                settings.referrer_points,
+                key=reward_key(referral),
+                kind=LedgerEntry.BONUS,
+                description=str(_("Referral: your friend's first order was confirmed")),
+                order_number=referral.order_number,
+                detail={"referral": referral.pk},
+                at=at,
+            )
         referral.status = Referral.REWARDED
-        referral.reward_entry = entry
         referral.rewarded_at = at
-        referral.save(update_fields=["status", "reward_entry", "rewarded_at"])
-    return entry
+        referral.save(update_fields=["status", "reward_entry", "referrer_voucher", "rewarded_at"])
+    return referral
 
 
 def settle_due_referrals(now: datetime) -> int:
@@ -116,7 +123,7 @@ def _for_order(order) -> Referral | None:
     return Referral.objects.filter(order_number=order.number).first()
 
 
-def order_confirmed(order) -> LedgerEntry | None:
+def order_confirmed(order) -> Referral | None:
     """The first order reached a confirming status: the return window no longer matters."""
     referral = _for_order(order)
     if referral is None:
@@ -142,15 +149,31 @@ def order_reversed(order, refunded_share: Decimal = Decimal(1)) -> Referral | No
         if referral.status in waiting and refunded_share >= 1:
             referral.status = Referral.CANCELLED
             referral.save(update_fields=["status"])
-        elif referral.status == Referral.REWARDED and _policy_reverses(settings, refunded_share):
-            ledger.reverse(
-                referral.reward_entry,
-                key=f"{reward_key(referral)}:reverse",
-                description=str(_("Referral reward taken back: the order was refunded")),
-            )
-            referral.status = Referral.REVERSED
-            referral.save(update_fields=["status"])
+        elif (
+            referral.status == Referral.REWARDED
+            and referral.reward_kept_at is None
+            and _policy_reverses(settings, refunded_share)
+        ):
+            if _take_reward_back(referral):
+                referral.status = Referral.REVERSED
+            else:
+                referral.reward_kept_at = timezone.now()
+            referral.save(update_fields=["status", "reward_kept_at"])
     return referral
+
+
+def _take_reward_back(referral: Referral) -> bool:
+    """Reverse the points or end the unused voucher; False when the voucher was used."""
+    if referral.reward_entry_id:
+        ledger.reverse(
+            referral.reward_entry,
+            key=f"{reward_key(referral)}:reverse",
+            description=str(_("Referral reward taken back: the order was refunded")),
+        )
+        return True
+    if referral.referrer_voucher_id:
+        return retire_voucher(referral.referrer_voucher)
+    return True  # the voucher was deleted by staff: nothing is left to take back
 
 
 def _policy_reverses(settings: ReferralSettings, refunded_share: Decimal) -> bool:

@@ -7,7 +7,7 @@ from django import template
 from django.utils.translation import gettext
 
 from oscar_loyalty.models import Referral
-from oscar_loyalty.offers.referrals import referral_for_basket
+from oscar_loyalty.offers.referrals import referral_for_basket, referrer_voucher_label
 from oscar_loyalty.referrals import capture
 from oscar_loyalty.referrals.codes import code_for_user
 from oscar_loyalty.referrals.forms import InviteFriendForm
@@ -35,7 +35,9 @@ def loyalty_referral_card(context):
     reward = capture.friend_reward_label(settings)
     text = gettext("Get %(reward)s off your first order with my link:") % {"reward": reward}
     referrals = list(
-        Referral.objects.filter(referrer=user).select_related("friend", "reward_entry")[:50]
+        Referral.objects.filter(referrer=user).select_related(
+            "friend", "reward_entry", "referrer_voucher"
+        )[:50]
     )
     for referral in referrals:
         referral.display_friend = mask_email(
@@ -47,6 +49,9 @@ def loyalty_referral_card(context):
         "link": link,
         "reward": reward,
         "points": settings.referrer_points,
+        "referrer_voucher": (
+            referrer_voucher_label(settings) if settings.pays_referrer_voucher else ""
+        ),
         "share": {
             "email": f"mailto:?subject={quote(text)}&body={quote(text + ' ' + link)}",
             "whatsapp": f"https://wa.me/?text={quote(text + ' ' + link)}",

@@ -6,15 +6,22 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 from django.urls import reverse
-from oscar.core.loading import get_model
 
-from oscar_loyalty import ledger, tasks
+from oscar_loyalty import tasks
 from oscar_loyalty.models import LedgerEntry, ProgramSettings, Referral, ReferralSettings
 from oscar_loyalty.referrals import settlement
-from tests.referrals import enable_referrals, first_order, make_referrer, refer_friend
-
-Order = get_model("order", "Order")
-PaymentEventType = get_model("order", "PaymentEventType")
+from tests.referrals import (
+    balance,
+    confirm,
+    enable_referrals,
+    far_future,
+    first_order,
+    make_referrer,
+    refer_friend,
+    refund,
+    replay_confirmations,
+    set_status,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -26,29 +33,6 @@ def referred():
     ada, code = make_referrer()
     bob, referral = refer_friend(code)
     return ada, bob, referral
-
-
-def balance(user) -> int:
-    return ledger.account_for_user(user).available
-
-
-def set_status(order, status: str, on_commit) -> None:
-    order = Order.objects.get(pk=order.pk)
-    on_commit(order.set_status, status)
-
-
-def confirm(order, on_commit) -> None:
-    set_status(order, "Being processed", on_commit)
-    set_status(order, "Complete", on_commit)
-
-
-def refund(order, amount: Decimal, on_commit) -> None:
-    refunded, _created = PaymentEventType.objects.get_or_create(name="Refunded")
-    on_commit(order.payment_events.create, event_type=refunded, amount=amount)
-
-
-def far_future(referral):
-    return referral.created_at.replace(year=2100)
 
 
 def test_friend_gets_the_discount_on_the_first_order_only(referred, on_commit):
@@ -78,11 +62,7 @@ def test_referrer_is_paid_only_when_the_return_window_is_over(referred, on_commi
 def test_replayed_confirmations_pay_once(referred, on_commit):
     ada, bob, referral = referred
     order = on_commit(first_order, bob)
-    confirm(order, on_commit)
-    settlement.order_confirmed(order)
-    settlement.pay_referrer(referral.pk)
-    settlement.settle_due_referrals(far_future(referral))
-    tasks.confirm_due_points.apply()
+    replay_confirmations(order, referral, on_commit)
     assert balance(ada) == 1000
     assert LedgerEntry.objects.filter(idempotency_key=f"referral:{referral.pk}:reward").count() == 1
 
