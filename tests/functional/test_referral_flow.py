@@ -1,16 +1,17 @@
-"""Give £10, get 1000 points: a referrer and a friend in two real Chromium contexts."""
+"""Give £10, get 1000 points (or a £10 voucher): a referrer and a friend in real Chromium."""
 
 import re
+from decimal import Decimal
 
 import pytest
 from oscar.core.loading import get_model
 
 from oscar_loyalty import tasks
-from oscar_loyalty.models import ProgramSettings, Referral
+from oscar_loyalty.models import ProgramSettings, Referral, ReferralSettings
 from tests.checkout import checkout_in_browser
 from tests.factories import create_buyable_product, create_shipping_country
 from tests.functional.test_points_checkout import sign_in
-from tests.referrals import PASSWORD, enable_referrals, make_referrer
+from tests.referrals import PASSWORD, enable_referrals, first_order, make_referrer, refer_friend
 
 Order = get_model("order", "Order")
 
@@ -81,3 +82,42 @@ def test_friend_orders_with_the_referral_discount_and_the_referrer_is_paid_after
         assert Referral.objects.get().status == Referral.REWARDED
     finally:
         referrer_context.close()
+
+
+def test_referrer_earns_a_voucher_and_spends_it_at_checkout(live_server, page):
+    create_shipping_country()
+    enable_referrals(
+        referrer_reward_type=ReferralSettings.VOUCHER, referrer_discount_value=Decimal("10.00")
+    )
+    ProgramSettings.objects.update_or_create(pk=1, defaults={"return_window_days": 0})
+    ada, code = make_referrer("ada@example.com")
+    ada.set_password(PASSWORD)
+    ada.save()
+    bob, _referral = refer_friend(code)
+    first_order(bob)
+    tasks.confirm_due_points.apply()  # the periodic sweep: the return window is over
+    voucher = Referral.objects.get(status=Referral.REWARDED).referrer_voucher
+    teapot = create_buyable_product("Regency Teapot", "30.00")
+
+    sign_in(page, "ada@example.com", PASSWORD)
+    page.goto("/loyalty/account/")
+    assert page.inner_text("[data-loyalty=referral-offer]") == (
+        "Give your friends £10.00 off their first order. You get a voucher for £10.00 off "
+        "your next order when their order is confirmed."
+    )
+    assert page.inner_text("[data-loyalty=referrer-voucher]") == voucher.code
+    assert page.inner_text("[data-loyalty=available]") == "0"
+
+    page.goto(teapot.get_absolute_url())
+    page.click("#add_to_basket_form button[type=submit]")
+    page.get_by_text("has been added to your basket").first.wait_for()
+    page.goto("/basket/")
+    page.click("#voucher_form_link a")
+    page.fill("#voucher_form input[name=code]", voucher.code)
+    page.click("#voucher_form button[type=submit]")
+    page.get_by_text(f"Voucher '{voucher.code}' added to basket").wait_for()
+    assert "£20.00" in page.inner_text("#basket_totals")
+    checkout_in_browser(page)
+    order = Order.objects.get(user=ada)
+    assert order.total_incl_tax == 20
+    assert order.discounts.get().voucher_code == voucher.code
