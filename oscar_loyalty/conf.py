@@ -55,6 +55,10 @@ DEFAULTS: dict[str, object] = {
     "RECOMMENDATIONS_DENSE_PRODUCTS": 8000,
     "RECOMMENDATIONS_BLOCK_SIZE": 4,
     "RECOMMENDATIONS_CACHE_TIMEOUT": 6 * 3600,
+    # Reuse a block's rendered HTML while its products' stock records, products and images are
+    # unchanged (read on every render). The key holds the strategy's class but not the user or
+    # the request: turn it off if your strategy prices or stocks per shopper or per request.
+    "RECOMMENDATIONS_CACHE_BLOCKS": True,
     # "Popular now" looks at the orders of this many days before the newest order.
     "RECOMMENDATIONS_RECENT_DAYS": 30,
 }

@@ -2,24 +2,22 @@
 
 Each tag renders ``oscar_loyalty/recommendations/block.html`` (one include a shop can replace)
 and renders nothing when there is nothing good to show. On a warm cache a block costs at most
-two queries (the basket's products and the candidates' stock records).
+two queries (the basket's products and the candidates' stock records) and reuses the HTML
+rendered for the same products, prices and stock (see ``recommendations.blocks``).
 """
 
 from django import template
 from django.utils.translation import gettext_lazy as _
 
 from oscar_loyalty import conf
-from oscar_loyalty.recommendations import display, serving
+from oscar_loyalty.recommendations import blocks, display, serving
 
 register = template.Library()
-BLOCK = "oscar_loyalty/recommendations/block.html"
 
 
-def _block(context, kind: str, title, product_ids, exclude=(), limit=None) -> dict:
-    request = context.get("request")
+def _block(context, kind: str, title, product_ids, exclude=(), limit=None):
     size = int(limit or conf.get("RECOMMENDATIONS_BLOCK_SIZE"))
-    cards = display.available_cards(request, product_ids, size, exclude) if product_ids else []
-    return {"kind": kind, "title": title, "cards": cards, "request": request}
+    return blocks.render_block(context.get("request"), kind, title, product_ids, size, exclude)
 
 
 def _signed_in(context):
@@ -27,7 +25,7 @@ def _signed_in(context):
     return user if user is not None and user.is_authenticated else None
 
 
-@register.inclusion_tag(BLOCK, takes_context=True)
+@register.simple_tag(takes_context=True)
 def loyalty_buy_it_again(context, limit=None):
     """The signed-in shopper's own repeat purchases, most likely next first."""
     user = _signed_in(context)
@@ -35,7 +33,7 @@ def loyalty_buy_it_again(context, limit=None):
     return _block(context, "buy-it-again", _("Buy it again"), ids, limit=limit)
 
 
-@register.inclusion_tag(BLOCK, takes_context=True)
+@register.simple_tag(takes_context=True)
 def loyalty_recommended_for_you(context, limit=None):
     """New products that fit the shopper's history; "popular now" for guests and newcomers.
 
@@ -50,7 +48,7 @@ def loyalty_recommended_for_you(context, limit=None):
     return _block(context, "popular", _("Popular now"), serving.popular_now(), exclude, limit)
 
 
-@register.inclusion_tag(BLOCK, takes_context=True)
+@register.simple_tag(takes_context=True)
 def loyalty_bought_together(context, product, limit=None):
     """ "Frequently bought together" on a product page (the product's category's best sellers
     when the product is too new to have neighbours)."""
@@ -59,7 +57,7 @@ def loyalty_bought_together(context, product, limit=None):
     return _block(context, "bought-together", title, ids, [product.pk] if product else (), limit)
 
 
-@register.inclusion_tag(BLOCK, takes_context=True)
+@register.simple_tag(takes_context=True)
 def loyalty_basket_also_bought(context, basket, limit=None):
     """ "Customers who bought these also bought", for the basket's products."""
     request = context.get("request")

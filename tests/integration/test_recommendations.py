@@ -1,18 +1,12 @@
 """Recommendations in the shop: the model built from real orders, the blocks, the cache."""
 
 import pytest
-from django.template import Context, Template
-from django.test import RequestFactory
-from oscar.core.loading import get_class, get_model
 from oscar.test.factories import UserFactory
 
 from oscar_loyalty.models import ProductNeighbour
 from oscar_loyalty.recommendations import serving
 from tests.factories import buy_products
-from tests.recommendation_shop import make_shop
-
-Basket = get_model("basket", "Basket")
-Selector = get_class("partner.strategy", "Selector")
+from tests.recommendation_shop import make_shop, render, request_for, titles
 
 pytestmark = pytest.mark.django_db
 
@@ -20,31 +14,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def shop():
     return make_shop()
-
-
-def request_for(user=None, basket_products=()):
-    request = RequestFactory().get("/")
-    request.user = user if user is not None else UserFactory.build(is_active=False)
-    if user is None:
-        from django.contrib.auth.models import AnonymousUser
-
-        request.user = AnonymousUser()
-    request.strategy = Selector().strategy()
-    request.basket = Basket.objects.create(owner=user)
-    request.basket.strategy = request.strategy
-    for product in basket_products:
-        request.basket.add_product(product)
-    request.basket = Basket.objects.get(pk=request.basket.pk)  # lines not loaded, like a page
-    return request
-
-
-def render(tag: str, request, **context) -> str:
-    template = Template("{% load recommendation_tags %}" + tag)
-    return template.render(Context({"request": request, **context}))
-
-
-def titles(html: str, products) -> list[str]:
-    return [name for name, product in products.items() if f'data-product="{product.pk}"' in html]
 
 
 def test_build_stores_each_products_neighbours_from_the_order_lines(shop):
@@ -128,22 +97,24 @@ def test_a_new_order_refreshes_the_customers_cached_lists(shop):
 
 
 @pytest.mark.parametrize(
-    "tag",
+    "tag, shopper",
     [
-        "{% loyalty_buy_it_again %}",
-        "{% loyalty_recommended_for_you %}",
-        "{% loyalty_bought_together product %}",
-        "{% loyalty_basket_also_bought basket %}",
+        ("{% loyalty_buy_it_again %}", "ann"),
+        ("{% loyalty_recommended_for_you %}", "ann"),
+        ("{% loyalty_recommended_for_you %}", None),  # "Popular now" for a guest
+        ("{% loyalty_bought_together product %}", "ann"),
+        ("{% loyalty_basket_also_bought basket %}", "ann"),
     ],
 )
 def test_a_block_costs_at_most_two_queries_on_a_warm_cache(
-    shop, tag, django_assert_max_num_queries
+    shop, tag, shopper, django_assert_max_num_queries
 ):
     products, customers = shop
-    request = request_for(customers["ann"], basket_products=[products["tea"]])
+    user = customers[shopper] if shopper else None
+    request = request_for(user, basket_products=[products["tea"]])
     context = {"product": products["cup"], "basket": request.basket}
     render(tag, request, **context)  # warms the cache
-    request = request_for(customers["ann"], basket_products=[products["tea"]])
+    request = request_for(user, basket_products=[products["tea"]])
     context["basket"] = request.basket
     with django_assert_max_num_queries(2):
         html = render(tag, request, **context)
