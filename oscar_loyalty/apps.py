@@ -23,7 +23,7 @@ class LoyaltyConfig(OscarConfig):
         from .referrals import receivers as referral_receivers  # noqa: F401
 
     def get_urls(self):
-        from . import views
+        from . import untrusted, views  # noqa: F401  (untrusted registers <loyalty_id:...>)
         from .referrals.views import referral_urls
 
         urls = [
@@ -39,17 +39,17 @@ class LoyaltyConfig(OscarConfig):
                 name="redeem-points",
             ),
             path(
-                "rewards/<int:reward_id>/redeem/",
+                "rewards/<loyalty_id:reward_id>/redeem/",
                 login_required(views.RedeemRewardView.as_view()),
                 name="reward-redeem",
             ),
             path(
-                "rewards/mine/<int:redemption_id>/apply/",
+                "rewards/mine/<loyalty_id:redemption_id>/apply/",
                 login_required(views.ApplyRewardView.as_view()),
                 name="reward-apply",
             ),
             path(
-                "follow/<int:rule_id>/",
+                "follow/<loyalty_id:rule_id>/",
                 login_required(views.SocialFollowView.as_view()),
                 name="social-follow",
             ),

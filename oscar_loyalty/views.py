@@ -10,7 +10,6 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -28,6 +27,7 @@ from .models import (
     RewardRedemption,
     SocialFollowRule,
 )
+from .untrusted import safe_next_url
 
 PageTitleMixin = get_class("customer.mixins", "PageTitleMixin")
 CheckoutSessionMixin = get_class("checkout.session", "CheckoutSessionMixin")
@@ -180,12 +180,7 @@ class RedeemPointsView(View):
 
     @staticmethod
     def _next_url(request) -> str:
-        candidate = request.POST.get("next", "")
-        if candidate and url_has_allowed_host_and_scheme(
-            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            return candidate
-        return reverse("basket:summary")
+        return safe_next_url(request, request.POST.get("next", ""), reverse("basket:summary"))
 
 
 def shipping_method_for(request, basket):

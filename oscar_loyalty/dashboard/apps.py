@@ -40,6 +40,7 @@ class LoyaltyDashboardConfig(OscarDashboardConfig):
         self.configure_permissions()
 
     def get_urls(self):
+        from .. import untrusted  # noqa: F401  (registers the <loyalty_id:...> converter)
         from . import (
             offer_views,
             recommendation_views,
@@ -79,7 +80,7 @@ class LoyaltyDashboardConfig(OscarDashboardConfig):
                 name="loyalty-reward-redemptions",
             ),
             path(
-                "rewards/<int:pk>/redemptions/",
+                "rewards/<loyalty_id:pk>/redemptions/",
                 reward_views.RewardRedemptionListView.as_view(),
                 name="loyalty-reward-redemptions",
             ),
@@ -100,7 +101,7 @@ class LoyaltyDashboardConfig(OscarDashboardConfig):
                 name="loyalty-redemption-create",
             ),
             path(
-                "redemption/<int:pk>/",
+                "redemption/<loyalty_id:pk>/",
                 redemption_views.RedemptionSettingsUpdateView.as_view(),
                 name="loyalty-redemption-update",
             ),
@@ -112,24 +113,24 @@ class LoyaltyDashboardConfig(OscarDashboardConfig):
                 name="loyalty-brackets-create",
             ),
             path(
-                "offers/brackets/<int:pk>/",
+                "offers/brackets/<loyalty_id:pk>/",
                 offer_views.BracketsEditView.as_view(),
                 name="loyalty-brackets-update",
             ),
             # Customer accounts.
             path("accounts/", views.AccountListView.as_view(), name="loyalty-account-list"),
             path(
-                "accounts/<int:pk>/",
+                "accounts/<loyalty_id:pk>/",
                 views.AccountDetailView.as_view(),
                 name="loyalty-account-detail",
             ),
             path(
-                "accounts/<int:pk>/adjust/",
+                "accounts/<loyalty_id:pk>/adjust/",
                 views.AccountAdjustView.as_view(),
                 name="loyalty-account-adjust",
             ),
             path(
-                "accounts/<int:pk>/ledger.csv",
+                "accounts/<loyalty_id:pk>/ledger.csv",
                 views.AccountLedgerCsvView.as_view(),
                 name="loyalty-account-ledger-csv",
             ),
@@ -140,12 +141,12 @@ class LoyaltyDashboardConfig(OscarDashboardConfig):
                 name="loyalty-referral-list",
             ),
             path(
-                "referrals/<int:pk>/",
+                "referrals/<loyalty_id:pk>/",
                 referral_views.ReferralDetailView.as_view(),
                 name="loyalty-referral-detail",
             ),
             path(
-                "referrals/<int:pk>/review/",
+                "referrals/<loyalty_id:pk>/review/",
                 referral_views.ReferralReviewView.as_view(),
                 name="loyalty-referral-review",
             ),
@@ -180,14 +181,18 @@ def tier_urls(tier_views) -> list:
     return [
         path("tiers/", tier_views.TierListView.as_view(), name="loyalty-tier-list"),
         path("tiers/new/", tier_views.TierCreateView.as_view(), name="loyalty-tier-create"),
-        path("tiers/<int:pk>/", tier_views.TierUpdateView.as_view(), name="loyalty-tier-update"),
         path(
-            "tiers/<int:pk>/delete/",
+            "tiers/<loyalty_id:pk>/",
+            tier_views.TierUpdateView.as_view(),
+            name="loyalty-tier-update",
+        ),
+        path(
+            "tiers/<loyalty_id:pk>/delete/",
             tier_views.TierDeleteView.as_view(),
             name="loyalty-tier-delete",
         ),
         path(
-            "tiers/<int:pk>/members/",
+            "tiers/<loyalty_id:pk>/members/",
             tier_views.TierMembersView.as_view(),
             name="loyalty-tier-members",
         ),
@@ -195,12 +200,12 @@ def tier_urls(tier_views) -> list:
             "tiers/settings/", tier_views.TierSettingsView.as_view(), name="loyalty-tier-settings"
         ),
         path(
-            "accounts/<int:pk>/tier/",
+            "accounts/<loyalty_id:pk>/tier/",
             tier_views.AccountTierView.as_view(),
             name="loyalty-account-tier",
         ),
         path(
-            "accounts/<int:pk>/tier/pin/",
+            "accounts/<loyalty_id:pk>/tier/pin/",
             tier_views.AccountPinView.as_view(),
             name="loyalty-account-pin",
         ),

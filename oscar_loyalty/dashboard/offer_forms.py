@@ -140,6 +140,10 @@ class BaseBracketFormSet(forms.BaseInlineFormSet):
             )
 
 
+#: More brackets than anyone needs; also caps the forms a forged TOTAL_FORMS makes Django build
+#: (its default cap is 2,000, rendered back on the error page).
+MAX_BRACKETS = 20
+
 BracketFormSet = forms.inlineformset_factory(
     Benefit,
     SpendBracket,
@@ -148,4 +152,7 @@ BracketFormSet = forms.inlineformset_factory(
     fk_name="benefit",
     extra=3,
     can_delete=True,
+    max_num=MAX_BRACKETS,
+    absolute_max=MAX_BRACKETS,
+    validate_max=True,
 )

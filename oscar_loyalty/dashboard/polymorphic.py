@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import CreateView, DeleteView, FormView, UpdateView, View
 from oscar.forms.widgets import DateTimePickerInput
 
+from .. import untrusted  # noqa: F401  (registers the <loyalty_id:...> converter)
 from .common import dashboard_url
 
 #: Fields no typed form shows: polymorphic bookkeeping and timestamps.
@@ -202,7 +203,7 @@ class TypedFormMixin(SectionMixin):
         return True
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        self.object = self.get_object() if kwargs.get("pk") else None
+        self.object = self.get_object() if "pk" in kwargs else None
         form = self.get_form()
         formset = self.get_formset(self.object)
         if form.is_valid() and (formset is None or formset.is_valid()):
@@ -299,6 +300,6 @@ def section_urls(
             create_view.as_view(),
             name=f"{prefix}-create-type",
         ),
-        path(f"{route}<int:pk>/", update_view.as_view(), name=f"{prefix}-update"),
-        path(f"{route}<int:pk>/delete/", delete_view.as_view(), name=f"{prefix}-delete"),
+        path(f"{route}<loyalty_id:pk>/", update_view.as_view(), name=f"{prefix}-update"),
+        path(f"{route}<loyalty_id:pk>/delete/", delete_view.as_view(), name=f"{prefix}-delete"),
     ]

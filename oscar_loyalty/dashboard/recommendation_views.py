@@ -56,6 +56,8 @@ class RecommendationsView(FormView):
 
     template_name = "oscar_loyalty/dashboard/recommendations.html"
     form_class = ExplorerForm
+    # Nothing is posted here (a POST fell through to FormView's redirect with no URL: a 500).
+    http_method_names = ["get", "head", "options"]
 
     def get_form_kwargs(self) -> dict:
         kwargs = super().get_form_kwargs()

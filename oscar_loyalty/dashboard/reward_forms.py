@@ -9,6 +9,7 @@ from oscar.core.loading import get_model
 from oscar.forms.widgets import RemoteSelect
 
 from ..models import Reward, RewardRedemption
+from ..untrusted import IdChoiceField, SelectedIdsOnly
 from .common import dashboard_url
 from .forms import CurrencyFormMixin, search_field
 from .polymorphic import (
@@ -19,6 +20,11 @@ from .polymorphic import (
 )
 
 Product = get_model("catalogue", "Product")
+
+
+class RewardProductChooser(SelectedIdsOnly, RemoteSelect):
+    """The select2 product search, safe to show again with a forged value."""
+
 
 MAX_POINTS_COST = 100_000_000
 MAX_AMOUNT = Decimal("1000000")
@@ -87,7 +93,7 @@ class RewardForm(CurrencyFormMixin, ScheduledForm):
                 "Leave empty for no limit. %(count)s already redeemed, so at least %(count)s."
             ) % {"count": self.instance.redeemed_count}
         if "product" in self.fields:
-            self.fields["product"] = forms.ModelChoiceField(
+            self.fields["product"] = IdChoiceField(
                 queryset=choosable_products(),
                 label=_("Product"),
                 help_text=_("Search by title or UPC. Variants are listed, not their parents."),
@@ -95,7 +101,7 @@ class RewardForm(CurrencyFormMixin, ScheduledForm):
                     "required": _("Choose the product this reward gives."),
                     "invalid_choice": _("Choose a product that can be bought on its own."),
                 },
-                widget=RemoteSelect(
+                widget=RewardProductChooser(
                     lookup_url=dashboard_url("loyalty-product-lookup"),
                     attrs={"class": "select2", "style": "width: 100%"},
                 ),

@@ -13,6 +13,7 @@ from django_tables2 import SingleTableView
 from oscar.views.generic import ObjectLookupView
 
 from ..models import Reward, RewardRedemption
+from ..untrusted import is_id
 from .common import DashboardTableMixin
 from .polymorphic import (
     SwitchOffOrDeleteView,
@@ -33,11 +34,6 @@ from .reward_tables import RewardRedemptionTable, RewardTable
 
 MAX_LOOKUP_RESULTS = 50
 MAX_LOOKUP_PAGE = 1000
-
-
-def is_id(value: str) -> bool:
-    """A plain positive number small enough for any database's integer column."""
-    return value.isascii() and value.isdigit() and len(value) <= 18
 
 
 class RewardListView(DashboardTableMixin, SingleTableView):

@@ -11,12 +11,18 @@ from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_class, get_model
 
 from ..models import EarningRule, RuleMultiplier, SpendRule
+from ..untrusted import IdChoiceField, SelectedIdsOnly
 from .forms import CurrencyFormMixin
 from .polymorphic import ScheduledForm, TypeChoiceForm, concrete_subtypes, typed_form_class
 
 ProductSelect = get_class("dashboard.catalogue.widgets", "ProductSelect")
 Category = get_model("catalogue", "Category")
 Product = get_model("catalogue", "Product")
+
+
+class ProductChooser(SelectedIdsOnly, ProductSelect):
+    """Oscar's product chooser, safe to show again with a forged value."""
+
 
 MAX_MIN_ORDER_TOTAL = Decimal("1000000")
 
@@ -86,7 +92,7 @@ def rule_form_class(model: type[EarningRule]) -> type[EarningRuleForm]:
     )
 
 
-class CategoryChoiceField(forms.ModelChoiceField):
+class CategoryChoiceField(IdChoiceField):
     def label_from_instance(self, obj) -> str:
         # Indent by depth rather than call full_name, which queries each category's ancestors.
         return "\u2014 " * (obj.depth - 1) + obj.name
@@ -95,11 +101,11 @@ class CategoryChoiceField(forms.ModelChoiceField):
 class RuleMultiplierForm(forms.ModelForm):
     """One multiplier row: exactly one product or one category, and a factor (0 excludes)."""
 
-    product = forms.ModelChoiceField(
+    product = IdChoiceField(
         queryset=Product.objects.all(),
         required=False,
         label=_("Product"),
-        widget=ProductSelect(attrs={"style": "width: 100%"}),
+        widget=ProductChooser(attrs={"style": "width: 100%"}),
     )
     category = CategoryChoiceField(
         queryset=Category.objects.order_by("path"),
@@ -144,6 +150,9 @@ class BaseMultiplierFormSet(forms.BaseInlineFormSet):
             seen.add(target)
 
 
+#: Caps the forms a forged TOTAL_FORMS makes Django build (its default cap is 2,000).
+MAX_MULTIPLIERS = 200
+
 MultiplierFormSet = forms.inlineformset_factory(
     SpendRule,
     RuleMultiplier,
@@ -151,4 +160,7 @@ MultiplierFormSet = forms.inlineformset_factory(
     formset=BaseMultiplierFormSet,
     extra=3,
     can_delete=True,
+    max_num=MAX_MULTIPLIERS,
+    absolute_max=MAX_MULTIPLIERS,
+    validate_max=True,
 )

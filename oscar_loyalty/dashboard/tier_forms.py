@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Reward, Tier, TierSettings
+from ..untrusted import IdChoiceField, IdMultipleChoiceField
 
 
 class TierForm(forms.ModelForm):
@@ -32,6 +33,7 @@ class TierForm(forms.ModelForm):
             "exclusive_rewards",
         ]
         widgets = {"badge_colour": forms.TextInput(attrs={"type": "color"})}
+        field_classes = {"exclusive_rewards": IdMultipleChoiceField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -78,7 +80,7 @@ class TierSettingsForm(forms.ModelForm):
 
 
 class PinForm(forms.Form):
-    tier = forms.ModelChoiceField(Tier.objects.all(), label=_("Tier"))
+    tier = IdChoiceField(Tier.objects.all(), label=_("Tier"))
     ends_on = forms.DateField(
         label=_("Until (inclusive)"), widget=forms.DateInput(attrs={"type": "date"})
     )

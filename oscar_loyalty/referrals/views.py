@@ -5,11 +5,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 from django.urls import path
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from ..models import Referral
+from ..untrusted import safe_next_url
 from . import capture, invites
 from .codes import ReferralCodeError, code_for_user, referrer_for_code
 from .forms import InviteFriendForm, ReferralCodeForm
@@ -24,20 +24,12 @@ def referral_link(request, user) -> str:
     )
 
 
-def _safe_next(request, candidate: str, default: str) -> str:
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return default
-
-
 class ReferralCodeView(View):
     """A friend's code typed on the basket page; the discount shows on the next page load."""
 
     def post(self, request):
         form = ReferralCodeForm(request.POST)
-        target = _safe_next(request, request.POST.get("next", ""), "/basket/")
+        target = safe_next_url(request, request.POST.get("next", ""), "/basket/")
         if not capture.referral_settings().is_enabled:
             messages.error(request, _("Referral codes can't be used right now."))
             return redirect(target)
