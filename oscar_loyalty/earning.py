@@ -240,19 +240,27 @@ def basket_lines(basket) -> list[EarnLine]:
     ]
 
 
+def shopper_multiplier(basket) -> Decimal:
+    """The tier multiplier of the basket's owner (1 for guests and shops without tiers): what
+    the basket page, and so the product page, count on top of the spend rules and events."""
+    if basket is None:
+        return NO_TIER_MULTIPLIER
+    return tiers.points_multiplier(tiers.tier_for_basket(basket))
+
+
 def points_for_basket(basket, book: RuleBook | None = None) -> int:
     """What the basket would earn now (shipping not yet known), for the basket page."""
     if basket.is_empty:
         return 0
-    multiplier = tiers.points_multiplier(tiers.tier_for_basket(basket))
     lines = basket_lines(basket)
     return calculate(
-        lines, basket.currency, book or RuleBook.load(), tier_multiplier=multiplier
+        lines, basket.currency, book or RuleBook.load(), tier_multiplier=shopper_multiplier(basket)
     ).points
 
 
-def points_for_product(product, price, book: RuleBook | None = None) -> int:
-    """What one unit earns at ``price`` (an Oscar ``Price``), for the product page."""
+def points_for_product(product, price, book: RuleBook | None = None, basket=None) -> int:
+    """What one unit earns at ``price`` (an Oscar ``Price``), for the product page: the same
+    figure the shopper's basket (``basket``, for its owner's tier) would show for it alone."""
     if price is None or not getattr(price, "exists", False):
         return 0
     line = EarnLine(
@@ -262,7 +270,9 @@ def points_for_product(product, price, book: RuleBook | None = None) -> int:
         price_excl_tax=price.excl_tax,
         price_incl_tax=price.incl_tax if price.is_tax_known else price.excl_tax,
     )
-    return calculate([line], price.currency, book or RuleBook.load()).points
+    return calculate(
+        [line], price.currency, book or RuleBook.load(), tier_multiplier=shopper_multiplier(basket)
+    ).points
 
 
 # --- awarding ----------------------------------------------------------------------------------

@@ -36,13 +36,16 @@ def account_of(request) -> PointsAccount | None:
 
 @register.inclusion_tag("oscar_loyalty/partials/product_points.html", takes_context=True)
 def loyalty_product_points(context, product):
-    """'Earn N points' for one unit of ``product`` at the price this shopper sees."""
+    """'Earn N points' for one unit of ``product`` at the price this shopper sees, with their
+    tier multiplier and any running points event, as their basket would count it."""
     request = context.get("request")
     strategy = getattr(request, "strategy", None)
     points = 0
     if strategy is not None and not product.is_parent:
         price = strategy.fetch_for_product(product).price
-        points = earning.points_for_product(product, price, _rulebook(request))
+        points = earning.points_for_product(
+            product, price, _rulebook(request), basket=getattr(request, "basket", None)
+        )
     return {"points": points}
 
 

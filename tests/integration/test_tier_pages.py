@@ -10,7 +10,14 @@ from freezegun import freeze_time
 from oscar.test.factories import UserFactory
 
 from oscar_loyalty import ledger, tiers
-from oscar_loyalty.models import AmountOffReward, CustomerTier, Tier, TierActivity, TierSettings
+from oscar_loyalty.models import (
+    AmountOffReward,
+    CustomerTier,
+    PointsEvent,
+    Tier,
+    TierActivity,
+    TierSettings,
+)
 from tests.factories import create_buyable_product, create_spend_rule
 
 pytestmark = pytest.mark.django_db
@@ -137,3 +144,23 @@ def test_tier_exclusive_rewards_are_hidden_and_refused_for_others(ladder, client
 
     CustomerTier.objects.filter(account__user=user).update(tier=vip)
     assert "VIP lounge voucher" in rewards_page(client)
+
+
+def test_product_page_promises_what_the_basket_awards_a_vip_during_an_event(ladder, client):
+    _family, vip = ladder
+    now = timezone.now()
+    PointsEvent.objects.create(
+        name="Double points weekend",
+        multiplier=Decimal("2"),
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(days=1),
+    )
+    shopper_with_spend(client, "600.00", vip)
+    parasol = create_buyable_product("Parasol", "2.50")
+
+    product_page = client.get(parasol.get_absolute_url()).content.decode()
+    client.post(reverse("basket:add", args=[parasol.pk]), {"quantity": 1})
+    basket_page = client.get(reverse("basket:summary")).content.decode()
+
+    assert "You will earn 10 points" in basket_page
+    assert "Earn 10 points" in product_page
