@@ -179,6 +179,8 @@ OSCAR_ORDER_STATUS_CASCADE = {
 OSCAR_LINE_STATUS_PIPELINE = OSCAR_ORDER_STATUS_PIPELINE
 OSCAR_ALLOW_ANON_CHECKOUT = True
 OSCAR_DASHBOARD_NAVIGATION = [*OSCAR_DASHBOARD_NAVIGATION, LOYALTY_NAVIGATION]
+# Charged shipping (Standard delivery £3.95, Express £7.95) without forking Oscar's shipping app.
+OSCAR_DYNAMIC_CLASS_LOADER = "sandbox.class_loading.shop_class_loader"
 
 # Where `manage.py loyalty_load_demo_data` finds the UCI Online Retail file by default.
 # The full file next to the checkout when it is there, else the 400-customer sample we ship.

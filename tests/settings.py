@@ -23,6 +23,9 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 DEBUG = False
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+# Oscar's own loader and its free-only shipping: tests choose their shipping methods
+# (tests/checkout.py's offer_shipping), not the sandbox's charged ones.
+OSCAR_DYNAMIC_CLASS_LOADER = "oscar.core.loading.default_class_loader"
 
 # Each test run indexes into its own throwaway Whoosh folder.
 HAYSTACK_CONNECTIONS["default"]["PATH"] = tempfile.mkdtemp(prefix="loyalty-whoosh-")  # noqa: F405
