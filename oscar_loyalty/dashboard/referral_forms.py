@@ -55,9 +55,12 @@ class ReferralReviewForm(forms.Form):
 
 
 class FunnelPeriodForm(forms.Form):
+    DEFAULT = 6
+
     months = forms.TypedChoiceField(
         label=_("Period"),
         coerce=int,
         required=False,
+        initial=DEFAULT,
         choices=[(3, _("Last 3 months")), (6, _("Last 6 months")), (12, _("Last 12 months"))],
     )

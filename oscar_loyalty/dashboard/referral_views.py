@@ -1,7 +1,7 @@
 """Dashboard pages for referrals: settings, the list with its review queue, one referral with
 the review decision, and the funnel report with the top referrers."""
 
-from datetime import timedelta
+from datetime import datetime
 
 from django.contrib import messages
 from django.db.models import Count, Q
@@ -139,6 +139,17 @@ def _by_month(queryset, field: str) -> dict:
     return {month.strftime("%Y-%m"): count for month, count in rows}
 
 
+def _months_up_to(now: datetime, months: int) -> list[datetime]:
+    """The first instants of the last ``months`` calendar months, this one included, oldest
+    first (so "Last 3 months" in November is September, October and November)."""
+    first = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    found = []
+    for back in range(months - 1, -1, -1):
+        year, month = divmod(first.year * 12 + first.month - 1 - back, 12)
+        found.append(first.replace(year=year, month=month + 1))
+    return found
+
+
 class ReferralReportView(TemplateView):
     """The funnel (link visits -> sign-ups -> first orders -> rewarded) per month, and the
     referrers who brought the most rewarded friends."""
@@ -149,11 +160,9 @@ class ReferralReportView(TemplateView):
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
         form = FunnelPeriodForm(self.request.GET or None)
-        months = (form.is_valid() and form.cleaned_data["months"]) or 6
-        now = timezone.localtime()
-        start = (now.replace(day=1) - timedelta(days=31 * (months - 1))).replace(
-            day=1, hour=0, minute=0, second=0, microsecond=0
-        )
+        months = (form.is_valid() and form.cleaned_data["months"]) or FunnelPeriodForm.DEFAULT
+        periods = _months_up_to(timezone.localtime(), months)
+        start = periods[0]
         stages = {
             "visits": _by_month(ReferralVisit.objects.filter(visited_at__gte=start), "visited_at"),
             "signups": _by_month(
@@ -162,13 +171,13 @@ class ReferralReportView(TemplateView):
             "orders": _by_month(Referral.objects.filter(ordered_at__gte=start), "ordered_at"),
             "rewarded": _by_month(Referral.objects.filter(rewarded_at__gte=start), "rewarded_at"),
         }
-        periods, cursor = [], start
-        while cursor <= now:
-            key = cursor.strftime("%Y-%m")
-            periods.append(
-                {"month": cursor, **{name: rows.get(key, 0) for name, rows in stages.items()}}
-            )
-            cursor = (cursor + timedelta(days=32)).replace(day=1)
+        periods = [
+            {
+                "month": month,
+                **{name: rows.get(f"{month:%Y-%m}", 0) for name, rows in stages.items()},
+            }
+            for month in periods
+        ]
         totals = {name: sum(rows.values()) for name, rows in stages.items()}
         top = (
             Referral.objects.values("referrer_id", "referrer__email")

@@ -1,13 +1,17 @@
 """Referrals in the dashboard: settings, the list and review queue, the funnel, permissions."""
 
+import re
+import zoneinfo
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Permission
+from freezegun import freeze_time
 from oscar.test.factories import UserFactory
 
 from oscar_loyalty import ledger
-from oscar_loyalty.models import Referral, ReferralSettings
+from oscar_loyalty.models import Referral, ReferralSettings, ReferralVisit
 from oscar_loyalty.offers.referrals import friend_offer
 from oscar_loyalty.referrals import settlement
 from tests.factories import dashboard_url
@@ -131,3 +135,42 @@ def test_funnel_counts_each_stage_and_ranks_referrers(staff, flagged):
     assert context["totals"] == {"visits": 1, "signups": 1, "orders": 1, "rewarded": 0}
     assert context["top_referrers"][0]["referrer__email"] == ada.email
     assert "grace@example.com" not in html
+
+
+def funnel_months(staff, query: str = "") -> list[str]:
+    html = staff.get(dashboard_url("loyalty-referral-report") + query).content.decode()
+    funnel = html[html.index('data-loyalty="referral-funnel"') : html.index("funnel-totals")]
+    return re.findall(r"<tr><td>(\w+ \d{4})</td>", funnel)
+
+
+@freeze_time("2026-11-30 23:30")
+@pytest.mark.parametrize(
+    "query, first, count",
+    [("?months=3", "September 2026", 3), ("?months=6", "June 2026", 6), ("", "June 2026", 6)],
+)
+def test_each_funnel_period_lists_exactly_its_months(staff, query, first, count):
+    months = funnel_months(staff, query)
+    assert len(months) == count
+    assert months[0] == "November 2026" and months[-1] == first
+
+
+@freeze_time("2026-01-01 00:30")
+def test_last_twelve_months_reach_back_across_the_year(staff):
+    months = funnel_months(staff, "?months=12")
+    assert len(months) == 12
+    assert months[0] == "January 2026" and months[-1] == "February 2025"
+
+
+@freeze_time("2026-11-15 12:00")
+def test_funnel_counts_visits_from_the_first_day_of_the_period_only(staff):
+    ada, _code = make_referrer()
+    london = zoneinfo.ZoneInfo("Europe/London")
+    for moment in (datetime(2026, 8, 31, 23, 59), datetime(2026, 9, 1, 0, 0)):
+        ReferralVisit.objects.create(referrer=ada, visited_at=moment.replace(tzinfo=london))
+    context = staff.get(dashboard_url("loyalty-referral-report") + "?months=3").context
+    assert context["totals"]["visits"] == 1
+
+
+def test_the_period_picker_shows_the_period_listed_by_default(staff):
+    html = staff.get(dashboard_url("loyalty-referral-report")).content.decode()
+    assert re.search(r'<option value="6"[^>]*selected', html)
