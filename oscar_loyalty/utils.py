@@ -1,8 +1,15 @@
-"""Small helpers shared by the batch jobs."""
+"""Small helpers shared by the batch jobs and the pages."""
 
 from collections.abc import Iterator
 
 from django.db.models import QuerySet
+from django.utils.formats import number_format
+
+
+def format_points(points: int) -> str:
+    """``12,367``: a points count grouped the active locale's way, for reading only (never for
+    form values or HTML attributes, which must stay plain integers)."""
+    return number_format(points, decimal_pos=0, force_grouping=True)
 
 
 def batched_by_pk(queryset: QuerySet, batch_size: int = 500) -> Iterator[list]:

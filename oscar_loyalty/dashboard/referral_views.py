@@ -9,12 +9,15 @@ from django.db.models.functions import TruncMonth
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, TemplateView, UpdateView
 from django_tables2 import SingleTableView
 
 from ..models import Referral, ReferralSettings, ReferralVisit
+from ..offers.referrals import discount_label, referrer_discount_label
 from ..referrals import settlement
+from ..utils import format_points
 from .common import DashboardTableMixin, dashboard_url
 from .referral_forms import (
     FunnelPeriodForm,
@@ -27,12 +30,31 @@ from .referral_tables import ReferralTable
 REVIEW_PERMISSION = "oscar_loyalty.change_referral"
 
 
+def settings_summary(settings: ReferralSettings) -> str:
+    """'Give £10.00, get 1,000 points': the saved deal in one line, above its settings."""
+    give = discount_label(settings)
+    if settings.pays_referrer_voucher:
+        return gettext("Give %(give)s, get a %(voucher)s voucher") % {
+            "give": give,
+            "voucher": referrer_discount_label(settings),
+        }
+    points = settings.referrer_points
+    return ngettext(
+        "Give %(give)s, get %(points)s point", "Give %(give)s, get %(points)s points", points
+    ) % {"give": give, "points": format_points(points)}
+
+
 class ReferralSettingsView(UpdateView):
     form_class = ReferralSettingsForm
     template_name = "oscar_loyalty/dashboard/referral_settings_form.html"
 
     def get_object(self, queryset=None) -> ReferralSettings:
         return ReferralSettings.load()
+
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        context["summary"] = settings_summary(self.object)
+        return context
 
     def form_valid(self, form) -> HttpResponse:
         messages.success(self.request, _("Referral settings saved."))

@@ -90,10 +90,15 @@ def discount_label(settings: ReferralSettings) -> str:
     return _discount(settings.friend_discount_type, settings.friend_discount_value)
 
 
+def referrer_discount_label(settings: ReferralSettings) -> str:
+    """'10%' or '£10.00': the referrer's voucher discount in voucher mode."""
+    return _discount(settings.referrer_discount_type, settings.referrer_discount_value)
+
+
 def referrer_voucher_label(settings: ReferralSettings) -> str:
     """'a voucher for £10.00 off your next order': what the referrer gets in voucher mode."""
     return gettext("a voucher for %(discount)s off your next order") % {
-        "discount": _discount(settings.referrer_discount_type, settings.referrer_discount_value)
+        "discount": referrer_discount_label(settings)
     }
 
 

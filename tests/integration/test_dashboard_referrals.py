@@ -174,3 +174,13 @@ def test_funnel_counts_visits_from_the_first_day_of_the_period_only(staff):
 def test_the_period_picker_shows_the_period_listed_by_default(staff):
     html = staff.get(dashboard_url("loyalty-referral-report")).content.decode()
     assert re.search(r'<option value="6"[^>]*selected', html)
+
+
+def test_settings_heading_says_what_friend_and_referrer_get(staff):
+    enable_referrals(friend_discount_type="amount", friend_discount_value=Decimal("10.00"))
+    html = staff.get(dashboard_url("loyalty-referral-settings")).content.decode()
+    assert "Give £10.00, get 1,000 points" in html and "Give X, get X" not in html
+
+    enable_referrals(referrer_reward_type="voucher", referrer_discount_value=Decimal("10.00"))
+    html = staff.get(dashboard_url("loyalty-referral-settings")).content.decode()
+    assert "Give £10.00, get a £10.00 voucher" in html
