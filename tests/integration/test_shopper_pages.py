@@ -33,6 +33,16 @@ def test_rewards_page_shows_balance_pending_date_and_history(client, shopper):
     assert "Order 100023" in page and "Order 100024" in page
 
 
+def test_history_names_a_staff_adjustment_once_with_its_reason(client, shopper):
+    staff = UserFactory(is_staff=True)
+    account = ledger.account_for_user(shopper)
+    ledger.adjust(account, 50, key="adj", reason="Sorry the parcel was late", staff_user=staff)
+    page = client.get(reverse("oscar_loyalty:account")).content.decode()
+    history = page[page.index('data-loyalty="history"') :]
+    assert "Adjusted by staff: Sorry the parcel was late" in history
+    assert history.count("Adjusted by staff") == 1
+
+
 def test_rewards_history_is_paginated(client, shopper):
     account = ledger.account_for_user(shopper)
     for i in range(25):
