@@ -32,6 +32,7 @@ from ..models import (
     RewardRedemption,
 )
 from ..rewards import available_rewards
+from . import overview
 from .common import DashboardTableMixin, dashboard_url
 from .forms import AccountSearchForm, AdjustmentForm, ProgramSettingsForm
 from .tables import LedgerEntryTable, PointsAccountTable
@@ -42,7 +43,8 @@ MAX_LOTS_SHOWN = 50
 
 
 class IndexView(TemplateView):
-    """Key figures first, because the question staff ask most is "what do we owe?"."""
+    """Key figures first, because the question staff ask most is "what do we owe?"; then a
+    card per section, with its figures (:mod:`.overview`) and a link."""
 
     template_name = "oscar_loyalty/dashboard/index.html"
 
@@ -67,7 +69,11 @@ class IndexView(TemplateView):
             all_rewards=Reward.objects.count(),
             recent_redemptions=RewardRedemption.objects.filter(created_at__gte=since).count(),
             program=ProgramSettings.load(),
+            tiers=overview.tiers_with_members(),
+            offer_blocks=overview.offer_blocks(),
+            referrals=overview.referral_figures(),
         )
+        context["newest_build"], context["serving_build"] = overview.latest_builds()
         return context
 
 
