@@ -40,8 +40,9 @@ def set_up_demo_programme() -> list[str]:
     ensure(SignupRule, "Welcome bonus", points=100)
     ensure(ReviewRule, "Review a product", points=25, limit_count=5, limit_period="month")
     if not RedemptionSettings.objects.filter(currency=currency).exists():
+        # Points pay for shipping too, so the sandbox's charged delivery shows that feature.
         RedemptionSettings.objects.create(
-            currency=currency, points_per_unit=100, max_order_share=50
+            currency=currency, points_per_unit=100, max_order_share=50, pay_shipping=True
         )
         created.append("Redemption settings")
     ensure(AmountOffReward, "£5 off your order", points_cost=500, amount=Decimal("5.00"))

@@ -28,6 +28,7 @@ def test_demo_programme_is_idempotent_and_pays_points_for_past_orders(
     call_command("loyalty_demo_programme", stdout=StringIO(), stderr=StringIO())
 
     assert SpendRule.objects.count() == 1 and RedemptionSettings.objects.count() == 1
+    assert RedemptionSettings.objects.get().pay_shipping  # points may pay for shipping
     assert Reward.objects.count() == 3  # no "tin" product in this shop: no gift
     assert ledger.account_for_user(shopper).available == 40
     assert Tier.objects.count() == 3
