@@ -100,15 +100,23 @@ def _benefit_for(reward: Reward, product_range):
 
 
 def issue_customer_voucher(
-    name: str, label: str, product_range, benefit, expires_at: datetime, prefix: str = "RWD-"
+    name: str,
+    label: str | None,
+    product_range,
+    benefit,
+    expires_at: datetime,
+    prefix: str = "RWD-",
 ):
     """A single-use voucher with ``benefit`` that only works in the basket of the customer it
     is for: its condition asks :func:`belongs_to`, so the caller must link the voucher (or its
     offer) to that customer in the same transaction. ``label`` is the voucher's name, which
-    Oscar requires to be unique. Returns (voucher, offer)."""
+    Oscar requires to be unique; without one the voucher is named like its offer, ``name``
+    followed by its code, which shoppers see as ``name`` (see ``loyalty_voucher_name``).
+    Returns (voucher, offer)."""
     code = new_voucher_code(prefix)
+    unique_name = f"{name[: 128 - len(code) - 3]} ({code})"
     offer = ConditionalOffer.objects.create(
-        name=f"{name} ({code})"[:128],
+        name=unique_name,
         offer_type=ConditionalOffer.VOUCHER,
         exclusive=False,
         max_basket_applications=1,
@@ -118,7 +126,7 @@ def issue_customer_voucher(
         benefit=benefit,
     )
     voucher = Voucher.objects.create(
-        name=label[:128],
+        name=(label or unique_name)[:128],
         code=code,
         usage=Voucher.SINGLE_USE,
         start_datetime=timezone.now(),
@@ -128,15 +136,18 @@ def issue_customer_voucher(
     return voucher, offer
 
 
-def _issue_voucher(reward: Reward, expires_at: datetime, number: int):
+def _issue_voucher(reward: Reward, expires_at: datetime):
     product_range = _range_for(reward)
-    # Shoppers see "name (code)" in the basket: the name must be unique, without the code.
-    label = f"{reward.name} #{number}"[:128]
-    if Voucher.objects.filter(name=label).exists():
-        label = f"{reward.name} #{reward.pk}-{number}"
     return issue_customer_voucher(
-        reward.name, label, product_range, _benefit_for(reward, product_range), expires_at
+        reward.name, None, product_range, _benefit_for(reward, product_range), expires_at
     )
+
+
+def shopper_voucher_name(voucher) -> str:
+    """The voucher's name without the code that keeps it unique (Oscar's basket prints the
+    code after the name): '£5 off your order', not '£5 off your order (RWD-…) (RWD-…)'."""
+    suffix = f" ({voucher.code})"
+    return voucher.name.removesuffix(suffix)
 
 
 def redeem_reward(account: PointsAccount, reward: Reward, *, key: str) -> RewardRedemption:
@@ -159,7 +170,7 @@ def redeem_reward(account: PointsAccount, reward: Reward, *, key: str) -> Reward
         except ledger.LedgerError as error:
             raise RewardError(str(error)) from error
         expires_at = timezone.now() + timedelta(days=reward.voucher_valid_days)
-        voucher, offer = _issue_voucher(reward, expires_at, locked.redeemed_count + 1)
+        voucher, offer = _issue_voucher(reward, expires_at)
         Reward.objects.filter(pk=reward.pk).update(redeemed_count=F("redeemed_count") + 1)
         return RewardRedemption.objects.create(
             account=account,

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django import template
 
-from oscar_loyalty import earning, redemption
+from oscar_loyalty import earning, redemption, rewards
 from oscar_loyalty.models import LedgerEntry, PointsAccount, ProgramSettings
 
 register = template.Library()
@@ -108,3 +108,10 @@ def loyalty_order_points(order):
     )
     window = ProgramSettings.load().return_window_days
     return {"points": found.points, "available_at": order.date_placed + timedelta(days=window)}
+
+
+@register.filter
+def loyalty_voucher_name(voucher) -> str:
+    """A voucher's name as the basket shows it, before its code (reward vouchers carry their
+    code in their unique name; this leaves it out so the code is printed once)."""
+    return rewards.shopper_voucher_name(voucher)

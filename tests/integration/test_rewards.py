@@ -120,6 +120,20 @@ def test_apply_button_puts_the_voucher_on_the_basket(client, shopper, five_off):
     assert response.context["basket"].total_incl_tax == Decimal("4.00")
 
 
+def test_basket_names_the_reward_voucher_by_its_reward_and_code_only(client, shopper, five_off):
+    redeem(shopper, five_off, token="first")
+    redeemed = redeem(shopper, five_off, token="second")
+    client.force_login(shopper)
+    product = create_buyable_product("Lunch Bag", "9.00")
+    client.post(reverse("basket:add", args=[product.pk]), {"quantity": 1})
+    client.post(reverse("oscar_loyalty:reward-apply", args=[redeemed.pk]))
+    page = client.get(reverse("basket:summary")).content.decode()
+    code = redeemed.voucher.code
+    assert f"{five_off.name} ({code})" in page
+    assert "#" not in page[page.index('id="basket_totals"') : page.index(f"({code})")]
+    assert page[page.index('id="basket_totals"') :].count(code) == 1
+
+
 def test_someone_elses_reward_is_not_found(client, shopper, five_off):
     redeemed = redeem(shopper, five_off)
     client.force_login(UserFactory())
