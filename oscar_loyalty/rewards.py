@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -26,6 +27,7 @@ from .models import (
     Reward,
     RewardRedemption,
 )
+from .offers.percentage import percentage_benefit
 from .utils import batched_by_pk
 
 Benefit = get_model("offer", "Benefit")
@@ -87,15 +89,11 @@ def _benefit_for(reward: Reward, product_range):
     if isinstance(reward, AmountOffReward):
         return Benefit.objects.create(type=Benefit.FIXED, value=reward.amount, range=product_range)
     if isinstance(reward, PercentageOffReward):
-        return Benefit.objects.create(
-            type=Benefit.PERCENTAGE, value=reward.percentage, range=product_range
-        )
+        return percentage_benefit(reward.percentage, product_range)
     if isinstance(reward, FreeShippingReward):
         return Benefit.objects.create(type=Benefit.SHIPPING_PERCENTAGE, value=100)
     if isinstance(reward, FreeProductReward):
-        return Benefit.objects.create(
-            type=Benefit.PERCENTAGE, value=100, range=product_range, max_affected_items=1
-        )
+        return percentage_benefit(Decimal(100), product_range, max_affected_items=1)
     raise RewardError(_("This reward can't be redeemed."))
 
 

@@ -13,6 +13,7 @@ from oscar.core.loading import get_class, get_model
 from ..models import PointsEvent, SpendBracket
 from ..offers.brackets import SpendBracketsBenefit
 from ..offers.customer_conditions import customer_condition
+from ..offers.percentage import percentage_benefit
 
 Benefit = get_model("offer", "Benefit")
 Condition = get_model("offer", "Condition")
@@ -62,9 +63,7 @@ def set_up_demo_offers() -> list[str]:
 
     name = "Thank you for coming back: 10 % off your second order"
     if name not in existing:
-        benefit = Benefit.objects.create(
-            range=every_product(), type=Benefit.PERCENTAGE, value=Decimal("10")
-        )
+        benefit = percentage_benefit(Decimal("10"), every_product())
         _offer(
             name,
             customer_condition("exact-orders", 1),

@@ -87,6 +87,7 @@ from ..offers.customer_conditions import (  # noqa: E402
     SegmentCondition,
     WinBackCondition,
 )
+from ..offers.percentage import RoundedPercentageBenefit  # noqa: E402
 from ..offers.referrals import ReferredFriendCondition  # noqa: E402
 from ..offers.shipping import PointsShippingBenefit  # noqa: E402
 from ..offers.tier_conditions import CustomerInTierCondition  # noqa: E402
@@ -96,6 +97,7 @@ __all__ += [
     "PointsDiscountBenefit",
     "PointsShippingBenefit",
     "RewardCustomerCondition",
+    "RoundedPercentageBenefit",
 ]
 __all__ += [
     "CustomerInTierCondition",

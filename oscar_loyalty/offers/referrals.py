@@ -2,8 +2,8 @@
 
 It is a real offer (Oscar's offer list, basket totals, order discounts) whose condition checks
 that the basket belongs to a referred friend (by account, or by basket for guests) who has not
-ordered yet. Its benefit is Oscar's own percentage or amount discount, kept in step with the
-referral settings by :func:`sync_friend_offer`.
+ordered yet. Its benefit is a percentage (rounded per line, see ``offers.percentage``) or
+Oscar's amount discount, kept in step with the referral settings by :func:`sync_friend_offer`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from oscar.core.loading import get_class, get_model
 from oscar.templatetags.currency_filters import currency
 
 from oscar_loyalty.models import Referral, ReferralSettings
+from oscar_loyalty.offers.percentage import PATH as ROUNDED_PERCENTAGE
 from oscar_loyalty.rewards import all_products_range, issue_customer_voucher
 from oscar_loyalty.rewards import new_voucher_code as _new_code
 
@@ -81,8 +82,11 @@ def _discount(kind: str, value) -> str:
     return currency(value)
 
 
-def _benefit_type(kind: str) -> str:
-    return Benefit.PERCENTAGE if kind == ReferralSettings.PERCENTAGE else Benefit.FIXED
+def _benefit_fields(kind: str) -> dict:
+    """Type and proxy class of a benefit for a referral discount of ``kind``."""
+    if kind == ReferralSettings.PERCENTAGE:
+        return {"type": Benefit.PERCENTAGE, "proxy_class": ROUNDED_PERCENTAGE}
+    return {"type": Benefit.FIXED, "proxy_class": None}
 
 
 def discount_label(settings: ReferralSettings) -> str:
@@ -115,7 +119,7 @@ def sync_friend_offer(settings: ReferralSettings):
             offer.save(update_fields=["status"])
         return offer
     all_products = all_products_range()
-    kind = _benefit_type(settings.friend_discount_type)
+    fields = _benefit_fields(settings.friend_discount_type)
     name = gettext("Referral: %(reward)s off your first order") % {
         "reward": discount_label(settings)
     }
@@ -127,10 +131,11 @@ def sync_friend_offer(settings: ReferralSettings):
             condition=Condition.objects.create(
                 type=Condition.COUNT, value=1, range=all_products, proxy_class=FRIEND_CONDITION
             ),
-            benefit=Benefit.objects.create(type=kind, value=1, range=all_products),
+            benefit=Benefit.objects.create(value=1, range=all_products, **fields),
         )
     benefit = offer.benefit
-    benefit.type, benefit.value, benefit.range = kind, settings.friend_discount_value, all_products
+    benefit.type, benefit.proxy_class = fields["type"], fields["proxy_class"]
+    benefit.value, benefit.range = settings.friend_discount_value, all_products
     benefit.save()
     offer.name = name[:128]
     offer.description = gettext(
@@ -173,9 +178,9 @@ def issue_referrer_voucher(referral: Referral, settings: ReferralSettings):
     referral's row lock)."""
     all_products = all_products_range()
     benefit = Benefit.objects.create(
-        type=_benefit_type(settings.referrer_discount_type),
         value=settings.referrer_discount_value,
         range=all_products,
+        **_benefit_fields(settings.referrer_discount_type),
     )
     voucher, _offer = issue_customer_voucher(
         gettext("Referral reward: %(discount)s off")

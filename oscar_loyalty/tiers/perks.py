@@ -14,6 +14,7 @@ from oscar.core.loading import get_model
 from .. import caching, ledger
 from ..models import CustomerProfile, CustomerTier, LedgerEntry, Tier
 from ..offers.facts import customer_facts, register_fact
+from ..offers.percentage import PATH as ROUNDED_PERCENTAGE
 from ..periodic import birthday_days
 from ..utils import batched_by_pk
 from .qualification import Ladder
@@ -129,6 +130,7 @@ def sync_tier_offers(tier: Tier) -> None:
         wanted=tier.discount_percentage > 0,
         benefit_fields={
             "type": Benefit.PERCENTAGE,
+            "proxy_class": ROUNDED_PERCENTAGE,  # re-syncing converts older stock benefits
             "value": tier.discount_percentage or 0,
             "range": _all_products(),
         },
