@@ -2,7 +2,8 @@
 
 Orders are walked in primary-key batches; each batch loads its lines and product categories in
 two queries and skips orders already awarded, and each award goes through the idempotent ledger,
-so an interrupted backfill can simply be run again.
+so an interrupted backfill can simply be run again. Tier upgrades the replayed orders cause
+are quiet (bonuses paid, no "Welcome to ..." email): see ``tiers.quiet_upgrades``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from oscar.core.loading import get_model
 
-from . import conf, earning
+from . import conf, earning, tiers
 from .models import LedgerEntry, ProgramSettings
 from .utils import batched_by_pk
 
@@ -46,7 +47,11 @@ def backfill_orders(
     batch_size: int = 500,
     progress: Callable[[int, int], None] | None = None,
 ) -> BackfillResult:
-    """Award every order in the period that has not earned yet. Idempotent."""
+    """Award every order in the period that has not earned yet. Idempotent.
+
+    Past customers are placed in their tiers without an upgrade email: on a shop with years of
+    history the first backfill would otherwise email every one of them at once.
+    """
     orders = orders_to_backfill(since, until)
     total = orders.count()
     result = BackfillResult()
@@ -70,7 +75,7 @@ def backfill_orders(
         )
         # One commit per batch rather than per order: most of a backfill's time is otherwise
         # spent waiting for the disk. Each award is still its own savepoint.
-        with transaction.atomic():
+        with transaction.atomic(), tiers.quiet_upgrades():
             for key, order in keys.items():
                 if key in done:
                     result.skipped += 1

@@ -140,7 +140,8 @@ def _counts_for_tiers(entry) -> bool:
 @receiver(post_save, sender=LedgerEntry, dispatch_uid="oscar_loyalty.tier_activity")
 def qualify_for_tier_on_confirmed_points(sender, instance, created, raw=False, **kwargs):
     if created and not raw and _counts_for_tiers(instance):
-        _after_commit(tasks.qualify_for_tier, instance.account_id, instance.order_number)
+        email = not tiers.upgrades_are_quiet()  # read now: the task may run after the backfill
+        _after_commit(tasks.qualify_for_tier, instance.account_id, instance.order_number, email)
 
 
 @receiver(post_save, sender=Tier, dispatch_uid="oscar_loyalty.tier_saved")

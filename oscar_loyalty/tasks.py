@@ -117,11 +117,12 @@ def evaluate_recommendations() -> dict:
 
 
 @shared_task(**RETRY)
-def qualify_for_tier(account_id: int, order_number: str) -> int:
+def qualify_for_tier(account_id: int, order_number: str, email: bool = True) -> int:
     """An order's points were confirmed (or reversed): count it towards tiers and upgrade the
-    customer at once if it lifts them. Downgrades wait for :func:`reevaluate_tiers`."""
+    customer at once if it lifts them (``email=False``: quietly, for backfilled orders).
+    Downgrades wait for :func:`reevaluate_tiers`."""
     tiers.record_order_activity(account_id, order_number)
-    return sum(tiers.qualify_account(account_id).values())
+    return sum(tiers.qualify_account(account_id, email=email).values())
 
 
 @shared_task(**RETRY)

@@ -11,7 +11,7 @@
 """
 
 from .activity import record_order_activity
-from .changes import qualify_account, reevaluate_all
+from .changes import qualify_account, quiet_upgrades, reevaluate_all, upgrades_are_quiet
 from .perks import (
     award_tier_birthday_bonuses,
     points_multiplier,
@@ -30,6 +30,7 @@ __all__ = [
     "pin_customer",
     "points_multiplier",
     "qualify_account",
+    "quiet_upgrades",
     "record_order_activity",
     "reevaluate_all",
     "remove_pin",
@@ -38,4 +39,5 @@ __all__ = [
     "sync_tier_offers",
     "tier_for_basket",
     "tier_for_user",
+    "upgrades_are_quiet",
 ]

@@ -10,6 +10,9 @@ account, the tier and the qualification period, so replays and races pay each bo
 from __future__ import annotations
 
 from collections import Counter, defaultdict, namedtuple
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -34,6 +37,9 @@ DOWNGRADE_NOTICE = "LOYALTY_TIER_DOWNGRADE"
 
 UPGRADE, START_DOWNGRADE, DOWNGRADE, CANCEL_DOWNGRADE = "upgrade", "notice", "downgrade", "cancel"
 
+# Set by :func:`quiet_upgrades` while a backfill replays past orders.
+_QUIET: ContextVar[bool] = ContextVar("oscar_loyalty_quiet_tier_upgrades", default=False)
+
 # What :func:`decide` reads of a ``CustomerTier`` row.
 TierRow = namedtuple("TierRow", "earned_tier_id downgrade_due_at")
 
@@ -46,12 +52,38 @@ class Context:
     settings: TierSettings
     window: Window
     ladder: Ladder
+    email: bool = True  # False: upgrades caused by past orders, never news to the customer
 
     @classmethod
-    def load(cls, now: datetime | None = None) -> Context:
+    def load(cls, now: datetime | None = None, *, email: bool = True) -> Context:
         now = now or timezone.now()
         settings = TierSettings.load()
-        return cls(now, settings, Window.for_settings(settings, now), Ladder.load())
+        return cls(now, settings, Window.for_settings(settings, now), Ladder.load(), email)
+
+    @property
+    def emails_upgrades(self) -> bool:
+        return self.email and self.settings.email_upgrades
+
+
+@contextmanager
+def quiet_upgrades() -> Iterator[None]:
+    """Upgrades caused by points posted inside this block send no email (bonuses are paid).
+
+    For backfills: replaying years of orders would otherwise welcome every past customer to
+    their tier at once. The flag travels with the ``qualify_for_tier`` task's arguments, so it
+    holds on a Celery worker that runs the task long after the block has ended, and live
+    customers' upgrades meanwhile are still emailed (unlike switching ``email_upgrades`` off).
+    """
+    token = _QUIET.set(True)
+    try:
+        yield
+    finally:
+        _QUIET.reset(token)
+
+
+def upgrades_are_quiet() -> bool:
+    """Whether the code running now is inside :func:`quiet_upgrades`."""
+    return _QUIET.get()
 
 
 def decide(status, target: Tier | None, ctx: Context, upgrades_only: bool) -> str | None:
@@ -150,7 +182,7 @@ def apply_changes(wanted: dict[int, Standing], ctx: Context, upgrades_only: bool
         for status, standing in upgrades:
             pay_entry_bonuses(accounts[status.account_id], status, standing, ctx)
     for status, standing in upgrades:
-        if status.pin_id is None and ctx.settings.email_upgrades:
+        if status.pin_id is None and ctx.emails_upgrades:
             send_upgrade_email(accounts[status.account_id], status, standing, ctx)
     for status in notices_due:
         notices.send_once(
@@ -243,11 +275,12 @@ def send_upgrade_email(account, status: CustomerTier, standing: Standing, ctx: C
     notices.send_once(account, UPGRADE_EMAIL, f"{target.pk}:{period}", {"tier": target})
 
 
-def qualify_account(account_id: int, now: datetime | None = None) -> Counter:
+def qualify_account(account_id: int, now: datetime | None = None, *, email: bool = True) -> Counter:
     """Upgrade one customer at once if their confirmed activity reaches a higher tier (called
-    when an order's points are confirmed). Never starts a downgrade: that is the periodic
-    re-evaluation's job, with its grace period."""
-    return evaluate([account_id], Context.load(now), upgrades_only=True)
+    when an order's points are confirmed; ``email=False`` for past orders replayed by a
+    backfill). Never starts a downgrade: that is the periodic re-evaluation's job, with its
+    grace period."""
+    return evaluate([account_id], Context.load(now, email=email), upgrades_only=True)
 
 
 def reevaluate_all(now: datetime | None = None, batch_size: int = 20_000) -> Counter:

@@ -1,15 +1,17 @@
 """``loyalty_backfill``: historical orders earn once, in batches, whatever is re-run."""
 
 from datetime import timedelta
+from decimal import Decimal
 from io import StringIO
 
 import pytest
+from django.core import mail
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 from oscar.test.factories import UserFactory
 
-from oscar_loyalty import ledger
-from oscar_loyalty.models import LedgerEntry
+from oscar_loyalty import ledger, tiers
+from oscar_loyalty.models import LedgerEntry, Tier
 from oscar_loyalty.verification import find_discrepancies
 from tests.factories import create_spend_rule, place_order
 
@@ -64,3 +66,31 @@ def test_backfill_respects_the_since_date():
 def test_bad_arguments_get_a_clear_message(args):
     with pytest.raises(CommandError):
         backfill(*args)
+
+
+def test_backfill_places_past_customers_in_tiers_without_welcome_emails(
+    django_capture_on_commit_callbacks,
+):
+    past, live = UserFactory(), UserFactory()
+    order = place_order(past, [("150.00", 1)])  # placed before the programme existed
+    order.date_placed = timezone.now() - timedelta(days=60)
+    order.save()
+    create_spend_rule("1")
+    Tier.objects.create(name="Family", position=1, threshold=Decimal("100"), entry_bonus=10)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks() as queued:
+        backfill("--since", "2000-01-01")
+    for task in queued:  # a Celery worker runs the tier tasks after the backfill has finished
+        task()
+
+    assert tiers.tier_for_user(past).name == "Family"
+    assert ledger.account_for_user(past).available == 150 + 10  # the entry bonus is still paid
+    assert not [m for m in mail.outbox if m.subject.startswith("Welcome to")]
+    with django_capture_on_commit_callbacks(execute=True):  # a live customer is still welcomed
+        order = place_order(live, [("150.00", 1)])
+    with django_capture_on_commit_callbacks(execute=True):
+        order.set_status("Being processed")
+        order.set_status("Complete")
+    welcome = [m for m in mail.outbox if m.subject == "Welcome to Family"]
+    assert [m.to for m in welcome] == [[live.email]]

@@ -27,7 +27,8 @@ def _date(value: str) -> datetime:
 class Command(BaseCommand):
     help = _(
         "Award points for customers' orders placed since DATE under the current spend rules. "
-        "Idempotent: orders that already earned are skipped, so it can be re-run."
+        "Idempotent: orders that already earned are skipped, so it can be re-run. Customers "
+        "these orders lift into a tier get its entry bonus but no welcome email."
     )
 
     def add_arguments(self, parser):
