@@ -26,6 +26,7 @@ from .build import history_from_orders, parameters
 REQUIRED_COLUMNS = ("customer", "product", "date")
 DEFAULT_COLUMNS = {"customer": "customer_id", "product": "product_id", "date": "date"}
 DEFAULT_TEST_DAYS = 90
+DEFAULT_TEST_SHARE = 0.1  # at least this share of purchases is tested by default
 
 
 class ReportInputError(Exception):
@@ -105,8 +106,18 @@ def history_from_online_retail(path: str | Path, progress: Callable | None = Non
 
 
 def default_cutoff(history: History) -> float:
-    """``DEFAULT_TEST_DAYS`` before the newest purchase: the last quarter is the test period."""
-    return float(history.days.max()) - DEFAULT_TEST_DAYS
+    """The test period is the last ``DEFAULT_TEST_DAYS`` or the last ``DEFAULT_TEST_SHARE`` of
+    purchases, whichever reaches further back.
+
+    90 days alone fails when the newest purchase is an outlier (one order placed today in a
+    shop whose other orders are years old): the test period then holds that one order and
+    every figure is 0. A share of purchases alone would make the test period of a busy shop a
+    few days long.
+    """
+    newest = float(history.days.max())
+    days = np.sort(history.days)
+    first_tested = days[int(len(days) * (1 - DEFAULT_TEST_SHARE))]
+    return min(newest - DEFAULT_TEST_DAYS, float(first_tested))
 
 
 def check_cutoff(history: History, cutoff: float) -> None:

@@ -50,7 +50,7 @@ def test_rebuild_now_builds_the_model(staff):
 
 
 def test_quality_report_needs_history_before_the_cutoff(staff, shop):
-    # every order is a month old: the default cutoff (90 days before the newest purchase)
+    # every order is a month old: the default cutoff (the last 90 days or last 10 % of purchases)
     # leaves nothing to learn from, and staff are told so instead of seeing made-up numbers
     response = staff.post(
         dashboard_url("loyalty-recommendations-action"), {"action": "report"}, follow=True

@@ -1,6 +1,7 @@
 """``loyalty_recommendations_report`` on a tiny CSV whose metrics are worked out by hand."""
 
 import csv
+from datetime import date, timedelta
 from io import StringIO
 
 import pytest
@@ -106,3 +107,54 @@ def test_report_explains_a_bad_column_mapping(purchases):
 def test_report_refuses_a_cutoff_outside_the_history(purchases):
     with pytest.raises(CommandError, match="cutoff must fall between"):
         run_report(purchases, "--cutoff", "2030-01-01")
+
+
+def split_counts(path) -> str:
+    """The report's first line, with its default cutoff (no --cutoff)."""
+    out = StringIO()
+    call_command(
+        "loyalty_recommendations_report",
+        "--csv", str(path),
+        "--columns", "customer=client,product=sku,date=when",
+        stdout=out,
+    )  # fmt: skip
+    return out.getvalue().splitlines()[0]
+
+
+def write_purchases(path, rows):
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["client", "sku", "when"])
+        writer.writerows(rows)
+    return path
+
+
+def daily(first: date, days: int) -> list[tuple[str, str, str]]:
+    """One purchase a day, ten customers taking turns over seven products."""
+    return [
+        (f"c{n % 10}", f"p{n % 7}", (first + timedelta(days=n)).isoformat()) for n in range(days)
+    ]
+
+
+def test_default_cutoff_tests_the_last_tenth_when_the_newest_purchase_is_an_outlier(tmp_path):
+    # 200 purchases in 2011, then one order today: the 90 days before the newest purchase hold
+    # that one order alone, so the last 10 % of purchases are tested instead.
+    rows = daily(date(2011, 1, 1), 200) + [("c1", "p1", "2026-11-29")]
+    path = write_purchases(tmp_path / "outlier.csv", rows)
+
+    assert split_counts(path).startswith("180 purchases before the cutoff, 21 after;")
+
+
+def test_default_cutoff_keeps_the_last_90_days_when_they_hold_enough(tmp_path):
+    # 140 daily purchases (no clock change in between): the last 90 days hold 91 of them,
+    # well over a tenth, so the test period stays 90 days long.
+    path = write_purchases(tmp_path / "busy.csv", daily(date(2010, 11, 1), 140))
+
+    assert split_counts(path).startswith("49 purchases before the cutoff, 91 after;")
+
+
+def test_help_states_the_default_cutoff_rule():
+    from oscar_loyalty.management.commands.loyalty_recommendations_report import Command
+
+    text = " ".join(Command().create_parser("manage.py", "x").format_help().split())
+    assert "the last 90 days or the last 10% of purchases, whichever reaches further back" in text

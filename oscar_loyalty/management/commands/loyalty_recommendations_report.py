@@ -21,8 +21,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--cutoff",
             help=_(
-                "YYYY-MM-DD: purchases before it train, after it test (default: 90 days "
-                "before the newest purchase)."
+                "YYYY-MM-DD: purchases before it train, after it test (default: the test "
+                "period is the last 90 days or the last 10%% of purchases, whichever reaches "
+                "further back, so one recent order cannot leave it empty)."
             ),
         )
         parser.add_argument("--csv", help=_("Evaluate this CSV of purchases instead of orders."))
