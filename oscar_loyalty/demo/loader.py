@@ -6,12 +6,16 @@ must run (points are awarded later by a backfill command), and one ``INSERT`` pe
 several queries per line is what loads the full history in a minute. Everything is looked up by a
 natural key first (UPC, e-mail, order number, category name), so running the loader again, or
 with a bigger sample, creates nothing twice.
+
+Every date (orders, ``date_joined``) is moved by the offset of ``dates.date_offset``: the
+2010-2011 history then ends yesterday, every interval between orders kept.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +29,7 @@ from oscar.checks import use_productcategory_materialised_view
 from oscar.core.loading import get_model
 
 from . import online_retail as retail
+from .dates import shifted
 
 Category = get_model("catalogue", "Category")
 Country = get_model("address", "Country")
@@ -90,6 +95,8 @@ class LoadStats:
     indexed: int = 0
     shopper_customer_id: int | None = None
     shopper_order_count: int = 0
+    date_offset: timedelta = timedelta(0)
+    newest_order: datetime | None = None  # of the loaded sample, as stored
 
 
 def customer_email(customer_id: int) -> str:
@@ -103,6 +110,7 @@ def load_demo_data(
     progress: Progress | None = None,
     batch_size: int = 500,
     reindex: bool = False,
+    offset: timedelta = timedelta(0),
 ) -> LoadStats:
     """Load the whole catalogue plus these customers with all their orders.
 
@@ -110,18 +118,19 @@ def load_demo_data(
     part of their history), and SQLite writes one journal instead of thousands. The search index
     (which Oscar's category pages read) is updated after the commit when the catalogue changed,
     the index lacks products or ``reindex`` asks for it: ``bulk_create`` sends no signals.
+    Every order and ``date_joined`` is moved by ``offset`` (see :func:`date_offset`).
     """
     report = progress or (lambda stage, done, total: None)
-    stats = LoadStats()
+    stats = LoadStats(date_offset=offset)
     with transaction.atomic():
         report("catalogue", 0, len(dataset.products))
         partner, catalogue = load_catalogue(dataset, stats, batch_size)
         countries = ensure_countries(dataset.customers[cid].country_code for cid in customer_ids)
         report("catalogue", len(dataset.products), len(dataset.products))
         report("customers", 0, len(customer_ids))
-        user_ids = load_customers(dataset, customer_ids, stats, batch_size)
+        user_ids = load_customers(dataset, customer_ids, stats, batch_size, offset)
         report("customers", len(customer_ids), len(customer_ids))
-        replay = Replay(dataset, user_ids, partner, catalogue, countries, batch_size)
+        replay = Replay(dataset, user_ids, partner, catalogue, countries, batch_size, offset)
         replay.run(customer_ids, stats, report)
     force = reindex or stats.catalogue_changed
     stats.indexed = update_search_index(report, batch_size, force=force)
@@ -271,7 +280,11 @@ def resolve_shopper(
 
 
 def load_customers(
-    dataset: retail.Dataset, customer_ids: Sequence[int], stats: LoadStats, batch_size: int
+    dataset: retail.Dataset,
+    customer_ids: Sequence[int],
+    stats: LoadStats,
+    batch_size: int,
+    offset: timedelta = timedelta(0),
 ) -> dict[int, int]:
     """The admin, the demo shopper and a user per sampled customer (customer id -> user pk).
 
@@ -284,7 +297,7 @@ def load_customers(
     if shopper_id is not None:
         stats.shopper_order_count = dataset.customers[shopper_id].order_count
         if shopper_created:
-            shopper.date_joined = dataset.customers[shopper_id].first_order
+            shopper.date_joined = shifted(dataset.customers[shopper_id].first_order, offset)
             shopper.save(update_fields=["date_joined"])
 
     emails = {cid: customer_email(cid) for cid in customer_ids if cid != shopper_id}
@@ -294,7 +307,7 @@ def load_customers(
         User(
             **_user_fields(f"customer{cid}", email),
             password=password,
-            date_joined=dataset.customers[cid].first_order,
+            date_joined=shifted(dataset.customers[cid].first_order, offset),
         )
         for cid, email in emails.items()
         if email not in existing
@@ -312,7 +325,7 @@ def load_customers(
 
 @dataclass
 class Replay:
-    """Replays customers' invoices as complete Oscar orders on their original dates.
+    """Replays customers' invoices as complete Oscar orders, on their dates moved by ``offset``.
 
     Prices are taken as tax-inclusive with zero tax (the data has no tax split), totals are the
     sum of the lines, shipping is free. Order numbers are the invoice numbers: numbers that
@@ -325,6 +338,7 @@ class Replay:
     catalogue: dict[str, tuple[int, int, str]]
     countries: dict[str, Any]
     batch_size: int = 500
+    offset: timedelta = timedelta(0)
 
     def run(self, customer_ids: Sequence[int], stats: LoadStats, report: Progress) -> None:
         orders = self.dataset.orders_of(customer_ids)
@@ -333,6 +347,8 @@ class Replay:
         stats.orders = Count(total=len(orders), created=len(todo))
         created_lines = sum(len(order.lines) for order in todo)
         stats.lines = Count(sum(len(order.lines) for order in orders), created_lines)
+        if orders:
+            stats.newest_order = shifted(orders[-1].date_placed, self.offset)
         report("orders", 0, created_lines)
         if not todo:
             return
@@ -371,7 +387,7 @@ class Replay:
             shipping_code=SHIPPING_CODE,
             status=ORDER_STATUS,
             guest_email="",
-            date_placed=info.date_placed,
+            date_placed=shifted(info.date_placed, self.offset),
         )
 
     def line(self, order_id: int, line: retail.OrderLineInfo) -> Any:

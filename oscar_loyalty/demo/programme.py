@@ -103,8 +103,10 @@ DEMO_TIERS = [
 
 
 def set_up_demo_tiers() -> list[str]:
-    """Friends, Family (£500) and VIP (£1,500) on lifetime spend: the demo orders are years
-    old, so a calendar-year window would leave every demo customer without a tier."""
+    """Friends, Family (£500) and VIP (£1,500) on lifetime spend: whatever window the demo
+    orders span (a year ending yesterday, or 2010-2011 with ``--original-dates``), every demo
+    customer with spend gets the tier it earned. Placing them sends no welcome email: the
+    points for past orders come from ``backfill_orders``, whose upgrades are quiet."""
     if Tier.objects.exists():
         return []
     settings = TierSettings.load()

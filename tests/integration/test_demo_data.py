@@ -220,7 +220,7 @@ def test_loads_a_catalogue_with_stock_and_one_category_per_product(retail_file):
 
 @pytest.mark.django_db
 def test_replays_orders_on_their_original_dates_with_line_totals(retail_file):
-    load(retail_file, "--all")
+    load(retail_file, "--all", "--original-dates")  # the shift itself: test_demo_dates.py
 
     assert sorted(Order.objects.values_list("number", flat=True)) == sorted({r[0] for r in KEPT})
     assert Line.objects.count() == len(KEPT)

@@ -10,8 +10,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from oscar_loyalty.demo.dates import date_offset
 from oscar_loyalty.demo.loader import ADMIN, CUSTOMER_PASSWORD, SHOPPER, LoadStats, load_demo_data
 from oscar_loyalty.demo.online_retail import DemoDataError, load_dataset, sample_customers
 from oscar_loyalty.progress import ProgressBar
@@ -44,7 +46,10 @@ class Command(BaseCommand):
     @property
     def help(self) -> str:  # a property: argparse needs a str, translated when it is shown
         return _(
-            "Load the UCI Online Retail purchase history as demo catalogue, customers and orders."
+            "Load the UCI Online Retail purchase history as demo catalogue, customers and orders. "
+            "The 2010-2011 orders (and customers' join dates) are moved by one whole number of "
+            "days so that the newest order in the file falls on yesterday, every interval "
+            "between orders kept; --original-dates keeps the dates of the file."
         )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -75,6 +80,14 @@ class Command(BaseCommand):
             "--batch-size", type=int, default=500, help=_("Orders per bulk insert.")
         )
         parser.add_argument(
+            "--original-dates",
+            action="store_true",
+            help=_(
+                "Keep the orders on their 2010-2011 dates instead of moving them to end "
+                "yesterday (recency-based features then treat every demo order as years old)."
+            ),
+        )
+        parser.add_argument(
             "--reindex",
             action="store_true",
             help=_("Rebuild the product search index even if the catalogue did not change."),
@@ -97,12 +110,20 @@ class Command(BaseCommand):
             ) from error
         count = None if options["all"] else options["customers"]
         customer_ids = sample_customers(dataset, count, options["seed"])
+        try:
+            offset = date_offset(dataset, original_dates=options["original_dates"])
+        except DemoDataError as error:
+            progress.finish()
+            raise CommandError(
+                _("Cannot load the demo data: %(error)s") % {"error": error}
+            ) from error
         stats = load_demo_data(
             dataset,
             customer_ids,
             progress=progress.update,
             batch_size=options["batch_size"],
             reindex=options["reindex"],
+            offset=offset,
         )
         progress.finish()
         if verbosity >= 1:
@@ -130,6 +151,8 @@ class Command(BaseCommand):
         for label, count in rows:
             new = _("%(created)s new") % {"created": f"{count.created:,}"}
             self.stdout.write(f"  {label:<12} {count.total:>9,}  ({new})")
+        if stats.newest_order is not None:
+            self.stdout.write(self.dates_line(stats))
         if stats.indexed:
             self.stdout.write(
                 _("Search index updated: %(n)s products.") % {"n": f"{stats.indexed:,}"}
@@ -153,3 +176,13 @@ class Command(BaseCommand):
             _("  other customers:    customer<ID>@demo.example.com / %(password)s")
             % {"password": CUSTOMER_PASSWORD}
         )
+
+    def dates_line(self, stats: LoadStats) -> str:
+        """Say how the dates were moved: whoever looks at an order must not think it a bug."""
+        newest = formats.date_format(timezone.localtime(stats.newest_order), "Y-m-d")
+        if not stats.date_offset:
+            return _("Dates: as in the file (newest order %(newest)s).") % {"newest": newest}
+        return _(
+            "Dates: moved %(days)s days forward, every interval kept; newest order %(newest)s "
+            "(--original-dates keeps the dates of the file)."
+        ) % {"days": f"{stats.date_offset.days:,}", "newest": newest}
