@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_class, get_model
 
+from oscar_loyalty.utils import format_points
+
 from . import caching, ledger
 from .models import LedgerEntry, PointsAccount, PointsHold, ProgramSettings, RedemptionSettings
 
@@ -290,16 +292,21 @@ def apply_points(
     if allowed.reason:
         raise RedemptionError(allowed.reason)
     if points < allowed.min_points:
-        raise RedemptionError(_("Use at least %(min)s points.") % {"min": allowed.min_points})
+        raise RedemptionError(
+            _("Use at least %(min)s points.") % {"min": format_points(allowed.min_points)}
+        )
     if points % allowed.rules.step:
-        raise RedemptionError(_("Use points in steps of %(step)s.") % {"step": allowed.rules.step})
+        raise RedemptionError(
+            _("Use points in steps of %(step)s.") % {"step": format_points(allowed.rules.step)}
+        )
     if points > allowed.balance:
         raise RedemptionError(
-            _("You have %(balance)s points to spend.") % {"balance": allowed.balance}
+            _("You have %(balance)s points to spend.") % {"balance": format_points(allowed.balance)}
         )
     if points > allowed.max_points:
         raise RedemptionError(
-            _("At most %(max)s points can be used on this basket.") % {"max": allowed.max_points}
+            _("At most %(max)s points can be used on this basket.")
+            % {"max": format_points(allowed.max_points)}
         )
     try:
         hold = ledger.hold(account, points, key=key, basket_id=basket.id, currency=basket.currency)

@@ -15,6 +15,8 @@ from django.views import View
 from django.views.generic import TemplateView
 from oscar.core.loading import get_class
 
+from oscar_loyalty.utils import format_points
+
 from . import actions, conf, ledger, redemption, rewards, tiers
 from .forms import CustomerProfileForm, RedeemPointsForm
 from .models import (
@@ -110,7 +112,7 @@ class ProfileView(View):
                 messages.success(
                     request,
                     _("Thanks for subscribing: %(points)s points added.")
-                    % {"points": entry.points},
+                    % {"points": format_points(entry.points)},
                 )
         messages.success(request, _("Your rewards profile has been saved."))
         return redirect("oscar_loyalty:account")
@@ -132,7 +134,8 @@ class SocialFollowView(View):
         if entries:
             messages.success(
                 request,
-                _("Thanks for following us: %(points)s points added.") % {"points": rule.points},
+                _("Thanks for following us: %(points)s points added.")
+                % {"points": format_points(rule.points)},
             )
         return HttpResponseRedirect(rule.follow_url)
 
@@ -174,7 +177,9 @@ class RedeemPointsView(View):
             messages.error(request, str(error))
         else:
             messages.success(
-                request, _("%(points)s points applied to your basket.") % {"points": hold.points}
+                request,
+                _("%(points)s points applied to your basket.")
+                % {"points": format_points(hold.points)},
             )
         return redirect(target)
 

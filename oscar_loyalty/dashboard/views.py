@@ -21,6 +21,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, TemplateView, UpdateView, View
 from django_tables2 import SingleTableMixin, SingleTableView
 
+from oscar_loyalty.utils import format_points
+
 from .. import ledger
 from ..models import (
     EarningRule,
@@ -199,7 +201,10 @@ class AccountAdjustView(AccountDetailView):
                     messages.success(
                         request,
                         _("%(points)s points adjusted. Available balance: %(available)s.")
-                        % {"points": f"{data['points']:+,}", "available": account.available},
+                        % {
+                            "points": f"{data['points']:+,}",
+                            "available": format_points(account.available),
+                        },
                     )
                 return redirect(dashboard_url("loyalty-account-detail", account.pk))
         return self.render_to_response(self.get_context_data(adjust_form=form))

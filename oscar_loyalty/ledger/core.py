@@ -12,6 +12,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from oscar_loyalty.utils import format_points
+
 from ..models import LedgerEntry, LotAllocation, PointsAccount, PointsLot
 
 logger = logging.getLogger(__name__)
@@ -57,7 +59,7 @@ def account_for_owner(owner_key: str) -> PointsAccount:
 
 def insufficient(available: int) -> InsufficientPoints:
     return InsufficientPoints(
-        _("Only %(available)s points are available.") % {"available": available}
+        _("Only %(available)s points are available.") % {"available": format_points(available)}
     )
 
 

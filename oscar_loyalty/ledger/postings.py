@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..models import LedgerEntry, PointsAccount, PointsLot
+from ..utils import format_points
 from . import pgsql
 from .core import (
     Change,
@@ -290,7 +291,7 @@ def adjust(
         if locked.available < -points:
             raise InsufficientPoints(
                 _("Only %(available)s points are available to deduct.")
-                % {"available": locked.available}
+                % {"available": format_points(locked.available)}
             )
         allocations, _taken = take_fifo(locked, -points)
         return Change(available=points, allocations=allocations)

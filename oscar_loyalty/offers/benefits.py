@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_class, get_model
 
 from oscar_loyalty import ledger, redemption
+from oscar_loyalty.utils import format_points
 
 Benefit = get_model("offer", "Benefit")
 BasketDiscount = get_class("offer.results", "BasketDiscount")
@@ -67,7 +68,7 @@ class PointsDiscountBenefit(Benefit):
         captured = capture_points(basket, order)
         if not captured.lines:
             return None
-        return gettext("%(points)s points redeemed") % {"points": captured.lines}
+        return gettext("%(points)s points redeemed") % {"points": format_points(captured.lines)}
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_class
 
 from oscar_loyalty import redemption
+from oscar_loyalty.utils import format_points
 
 from .benefits import capture_points
 
@@ -139,7 +140,9 @@ class PointsShippingBenefit(ShippingBenefit):
         captured = capture_points(basket, order)
         if not captured.shipping:
             return None
-        return gettext("%(points)s points redeemed for shipping") % {"points": captured.shipping}
+        return gettext("%(points)s points redeemed for shipping") % {
+            "points": format_points(captured.shipping)
+        }
 
     @staticmethod
     def tender_of(offer) -> ShippingTender | None:

@@ -11,6 +11,7 @@ from django import template
 
 from oscar_loyalty import earning, redemption, rewards
 from oscar_loyalty.models import LedgerEntry, PointsAccount, ProgramSettings
+from oscar_loyalty.utils import format_points
 
 register = template.Library()
 
@@ -115,3 +116,10 @@ def loyalty_voucher_name(voucher) -> str:
     """A voucher's name as the basket shows it, before its code (reward vouchers carry their
     code in their unique name; this leaves it out so the code is printed once)."""
     return rewards.shopper_voucher_name(voucher)
+
+
+@register.filter
+def loyalty_points(points) -> str:
+    """``{{ balance|loyalty_points }}``: a points count grouped the active locale's way
+    ('12,367'), for reading only: never for form values, ``min``/``max`` or ``data-*``."""
+    return format_points(points)

@@ -41,10 +41,10 @@ def test_shopper_pays_with_points_then_with_a_reward_voucher(page, points_offer)
     page.click("#add_to_basket_form button[type=submit]")
     page.get_by_text("has been added to your basket").first.wait_for()
     page.goto("/basket/")
-    assert "You have 2500 points to spend." in page.inner_text("[data-loyalty=redeem]")
+    assert "You have 2,500 points to spend." in page.inner_text("[data-loyalty=redeem]")
     page.fill("#loyalty-points", "1000")
     page.click("button[value=apply]")
-    page.get_by_text("1000 points applied to your basket.").wait_for()
+    page.get_by_text("1,000 points applied to your basket.").wait_for()
     totals = page.inner_text("#basket_totals")
     assert "Pay with your points" in totals and "-£10.00" in totals
     assert "£20.00" in totals
@@ -53,10 +53,10 @@ def test_shopper_pays_with_points_then_with_a_reward_voucher(page, points_offer)
     assert "Pay with your points" in thank_you and "£20.00" in thank_you
     first = Order.objects.get(user=user)
     assert first.total_incl_tax == Decimal("20.00")
-    assert first.discounts.get().message == "1000 points redeemed"
+    assert first.discounts.get().message == "1,000 points redeemed"
 
     page.goto("/loyalty/account/")
-    assert page.inner_text("[data-loyalty=available]") == "1500"
+    assert page.inner_text("[data-loyalty=available]") == "1,500"
     assert f"Order {first.number}" in page.inner_text("[data-loyalty=history]")
 
     page.click("[data-loyalty=catalogue] button:has-text('Redeem')")

@@ -73,9 +73,9 @@ def test_friend_orders_with_the_referral_discount_and_the_referrer_is_paid_after
         tasks.confirm_due_points.apply()  # the periodic sweep: the return window is over
 
         referrer.goto("/loyalty/account/")
-        assert referrer.inner_text("[data-loyalty=available]") == "1000"
+        assert referrer.inner_text("[data-loyalty=available]") == "1,000"
         row = referrer.inner_text("[data-loyalty=my-referrals] tbody")
-        assert "b•••@example.net" in row and "Rewarded" in row and "+1000" in row
+        assert "b•••@example.net" in row and "Rewarded" in row and "+1,000" in row
         assert "Referral: your friend's first order was confirmed" in referrer.inner_text(
             "[data-loyalty=history]"
         )

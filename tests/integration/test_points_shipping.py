@@ -88,7 +88,7 @@ def test_points_left_after_the_items_pay_tax_inclusive_shipping(shopper, monkeyp
         Decimal("6.00"),
     )
     assert discounts_of(order) == {
-        POINTS: ("Basket", Decimal("10.00"), "1000 points redeemed"),
+        POINTS: ("Basket", Decimal("10.00"), "1,000 points redeemed"),
         SHIPPING: ("Shipping", Decimal("5.00"), "500 points redeemed for shipping"),
     }
     assert captured_points() == 1500
@@ -273,9 +273,9 @@ def test_shopper_pays_items_and_shipping_with_points_through_checkout(
     page.forms["add_to_basket_form"].submit()
 
     basket = django_app.get(reverse("basket:summary"), user=shopper)
-    assert "Up to 1600 points can be used on this basket." in basket.text
+    assert "Up to 1,600 points can be used on this basket." in basket.text
     basket = redeem_form(basket).submit("action", value="max").follow()
-    assert "1600 points applied to your basket." in basket.text
+    assert "1,600 points applied to your basket." in basket.text
     assert SHIPPING in basket.text and "-£6.00" in basket.text
 
     address = django_app.get(reverse("checkout:shipping-address"), user=shopper)
@@ -291,7 +291,7 @@ def test_shopper_pays_items_and_shipping_with_points_through_checkout(
     order = Order.objects.get(user=shopper)
     assert (order.total_incl_tax, order.shipping_incl_tax) == (Decimal("0.00"), Decimal("0.00"))
     assert discounts_of(order) == {
-        POINTS: ("Basket", Decimal("10.00"), "1000 points redeemed"),
+        POINTS: ("Basket", Decimal("10.00"), "1,000 points redeemed"),
         SHIPPING: ("Shipping", Decimal("6.00"), "600 points redeemed for shipping"),
     }
     assert captured_points() == 1600
@@ -306,6 +306,6 @@ def test_basket_page_allowance_leaves_shipping_out_when_switched_off(
     product = create_buyable_product("Regency Cakestand", "10.00")
     django_app.get(product.get_absolute_url(), user=shopper).forms["add_to_basket_form"].submit()
     basket = django_app.get(reverse("basket:summary"), user=shopper)
-    assert "Up to 1000 points can be used on this basket." in basket.text
+    assert "Up to 1,000 points can be used on this basket." in basket.text
     basket = redeem_form(basket).submit("action", value="max").follow()
     assert SHIPPING not in basket.text and "£6.00" in basket.text

@@ -102,7 +102,7 @@ def test_max_share_of_the_order_limits_the_points(shopper):
 
 @pytest.mark.parametrize(
     ("points", "message"),
-    [(50, "at least 100"), (155, "steps of 10"), (2000, "1000 points to spend")],
+    [(50, "at least 100"), (155, "steps of 10"), (2000, "1,000 points to spend")],
 )
 def test_points_outside_the_rules_are_refused_with_a_reason(shopper, points, message):
     create_redemption_settings(points_per_unit=1000, min_points=100)
@@ -197,10 +197,10 @@ def post_points(client, **data):
 
 def test_basket_page_shows_balance_and_applies_points(signed_in):
     page = signed_in.get(reverse("basket:summary")).content.decode()
-    assert "You have 1000 points to spend." in page and 'max="1000"' in page
+    assert "You have 1,000 points to spend." in page and 'max="1000"' in page
     response = post_points(signed_in, action="apply", points="1000")
     page = response.content.decode()
-    assert "1000 points applied to your basket." in page
+    assert "1,000 points applied to your basket." in page
     assert "Pay with your points" in page and "£10.00" in page
 
 

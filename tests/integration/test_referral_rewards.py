@@ -119,7 +119,7 @@ def test_referrer_sees_the_reward_and_friends_status_on_the_rewards_page(referre
     assert "b•••@example.net" in html and "bob@example.net" not in html
     confirm(order, on_commit)
     html = client.get(reverse("oscar_loyalty:account")).content.decode()
-    assert "Rewarded" in html and "+1000" in html
+    assert "Rewarded" in html and "+1,000" in html
 
 
 def test_shoppers_see_only_their_own_referrals(referred):

@@ -77,7 +77,7 @@ def test_stock_limit_is_never_oversold(shopper):
 
 def test_not_enough_points_issues_nothing(shopper):
     dear = AmountOffReward.objects.create(name="£50 off", points_cost=5000, amount=50)
-    with pytest.raises(rewards.RewardError, match="1000 points"):
+    with pytest.raises(rewards.RewardError, match="1,000 points"):
         redeem(shopper, dear)
     assert not RewardRedemption.objects.exists()
 

@@ -43,6 +43,21 @@ def test_history_names_a_staff_adjustment_once_with_its_reason(client, shopper):
     assert history.count("Adjusted by staff") == 1
 
 
+def test_large_point_counts_are_grouped_in_thousands(client, shopper):
+    ledger.earn(ledger.account_for_user(shopper), 12367, key="big", description="Order 100025")
+    create_spend_rule("100")
+    product = create_buyable_product("Garden Parasol", "12.50")
+
+    rewards_page = client.get(reverse("oscar_loyalty:account")).content.decode()
+    product_page = client.get(product.get_absolute_url()).content.decode()
+
+    assert 'data-loyalty="available">12,367<' in rewards_page
+    assert "+12,367" in rewards_page
+    badge = rewards_page[rewards_page.index('data-loyalty="header-badge"') :]
+    assert "12,367 points" in badge[: badge.index("</li>")]
+    assert "Earn 1,250 points" in product_page
+
+
 def test_rewards_history_is_paginated(client, shopper):
     account = ledger.account_for_user(shopper)
     for i in range(25):
