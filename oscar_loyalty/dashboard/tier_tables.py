@@ -1,12 +1,17 @@
 """Dashboard tables for tiers: the ladder with member counts, a tier's members, a history."""
 
+from decimal import Decimal
+from functools import cached_property
+
 from django.template.loader import render_to_string
 from django.utils.html import format_html
-from django.utils.translation import gettext, ngettext_lazy
+from django.utils.translation import gettext, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_tables2 import Column, DateTimeColumn
+from oscar.templatetags.currency_filters import currency
 
-from ..models import CustomerTier, Tier, TierChange
+from ..models import CustomerTier, Tier, TierChange, TierSettings
+from ..utils import format_points
 from .common import dashboard_url
 from .tables import NUMBER_ATTRS, DashboardTable
 
@@ -17,7 +22,24 @@ def badge(tier: Tier | None) -> str:
     return render_to_string("oscar_loyalty/partials/tier_badge.html", {"tier": tier})
 
 
-class TierTable(DashboardTable):
+class QualifyingAmountMixin:
+    """Tier amounts in the unit customers qualify on: money like the shop shows it
+    ('£1,500.00'), or a number of points. The setting is read once per table."""
+
+    @cached_property
+    def qualifies_on_points(self) -> bool:
+        return TierSettings.load().metric == TierSettings.POINTS
+
+    def qualifying_amount(self, value: Decimal) -> str:
+        if self.qualifies_on_points:
+            points = int(value)
+            return ngettext("%(points)s point", "%(points)s points", points) % {
+                "points": format_points(points)
+            }
+        return currency(value)
+
+
+class TierTable(QualifyingAmountMixin, DashboardTable):
     position = Column(verbose_name=_("Order"), attrs=NUMBER_ATTRS)
     name = Column(verbose_name=_("Tier"))
     threshold = Column(verbose_name=_("Threshold"), attrs=NUMBER_ATTRS)
@@ -35,6 +57,9 @@ class TierTable(DashboardTable):
 
     def render_name(self, record):
         return format_html("{}", badge(record))
+
+    def render_threshold(self, value):
+        return self.qualifying_amount(value)
 
     def render_member_count(self, record, value):
         return format_html(
@@ -85,7 +110,7 @@ class TierMemberTable(DashboardTable):
         return format_html("{}", badge(record.earned_tier))
 
 
-class TierChangeTable(DashboardTable):
+class TierChangeTable(QualifyingAmountMixin, DashboardTable):
     created_at = DateTimeColumn(verbose_name=_("When"), format="j M Y H:i")
     from_tier = Column(verbose_name=_("From"), empty_values=())
     to_tier = Column(verbose_name=_("To"), empty_values=())
@@ -112,6 +137,9 @@ class TierChangeTable(DashboardTable):
 
     def render_from_tier(self, record):
         return format_html("{}", badge(record.from_tier))
+
+    def render_qualifying_value(self, value):
+        return self.qualifying_amount(value)
 
     def render_to_tier(self, record):
         return format_html("{}", badge(record.to_tier))

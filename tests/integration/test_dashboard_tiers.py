@@ -162,3 +162,26 @@ def test_tier_history_lists_every_change(staff, member, family):
     page = staff.get(dashboard_url("loyalty-account-tier", member.pk)).content.decode()
     history = page[page.index("tier changes") :] if "tier changes" in page else page
     assert "Qualified" in history and "Pinned by staff" in history and "Launch party" in history
+
+
+def test_thresholds_and_qualifying_values_are_shown_as_money(staff, member, family):
+    Tier.objects.create(name="VIP", position=2, threshold=Decimal("1500"))
+    TierChange.objects.create(
+        account=member,
+        to_tier=family,
+        reason=TierChange.UPGRADE,
+        qualifying_value=Decimal("1586.34"),
+    )
+    ladder = staff.get(dashboard_url("loyalty-tier-list")).content.decode()
+    history = staff.get(dashboard_url("loyalty-account-tier", member.pk)).content.decode()
+    assert "£1,500.00" in ladder and "1500.00" not in ladder
+    assert "£1,586.34" in history and "1586.34" not in history
+
+
+def test_points_thresholds_stay_points(staff, family):
+    settings = TierSettings.load()
+    settings.metric = TierSettings.POINTS
+    settings.save()
+    Tier.objects.create(name="VIP", position=2, threshold=Decimal("1500"))
+    ladder = staff.get(dashboard_url("loyalty-tier-list")).content.decode()
+    assert "1,500 points" in ladder and "£1,500" not in ladder
