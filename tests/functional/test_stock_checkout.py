@@ -2,6 +2,7 @@
 
 import pytest
 from oscar.core.loading import get_model
+from playwright.sync_api import expect
 
 from tests.checkout import checkout_in_browser
 from tests.factories import create_buyable_product, create_shipping_country, create_spend_rule
@@ -21,7 +22,7 @@ def test_new_shopper_registers_browses_and_places_an_order(page):
     page.fill("#id_registration-password1", "a-Strong-passw0rd")
     page.fill("#id_registration-password2", "a-Strong-passw0rd")
     page.click("button[name=registration_submit]")
-    assert page.get_by_text("Thanks for registering!").is_visible()
+    expect(page.get_by_text("Thanks for registering!")).to_be_visible()  # waits for the page
 
     page.goto("/catalogue/")
     page.click(f"text={product.title}")
