@@ -8,8 +8,9 @@ hears about 10 %. These hints cover both, in the shopper's words, and disappear 
   spend its benefit recorded, so no query);
 - each threshold offer with a shipping benefit that Oscar's upsell lists (its value condition is
   partly met) becomes "Add £12.00 for free shipping" and leaves Oscar's generic line; when no
-  shipping method charges the basket anything (or it needs no shipping), both go: the offer
-  would promise what the shopper already has.
+  shipping method charges the basket anything after the offers already applied (free shipping
+  anyway, a VIP tier's free shipping, or no shipping needed), both go: the offer would promise
+  what the shopper already has.
 """
 
 from __future__ import annotations
@@ -84,11 +85,11 @@ def shipping_hint(offer, basket) -> Hint | None:
 
 
 def shipping_costs_nothing(basket, request=None) -> bool:
-    """True when the basket needs no shipping or none of the shop's shipping methods (before
-    offers) would charge it anything."""
+    """True when the basket needs no shipping or none of the shop's shipping methods, with the
+    shipping offers the basket already has (e.g. a tier's), would charge it anything."""
     if not basket.is_shipping_required():
         return True
-    methods = Repository().get_available_shipping_methods(
+    methods = Repository().get_shipping_methods(
         basket=basket, shipping_addr=None, user=getattr(request, "user", None), request=request
     )
     return all(method.calculate(basket).excl_tax == 0 for method in methods)

@@ -3,8 +3,10 @@
 import pytest
 from django.urls import reverse
 from oscar.core.loading import get_model
-from oscar.test.factories import create_offer
+from oscar.test.factories import UserFactory, create_offer
 
+from oscar_loyalty import ledger
+from oscar_loyalty.models import CustomerTier, Tier
 from tests.checkout import offer_shipping, shipping_method
 from tests.factories import create_buyable_product
 from tests.offers import bracket_offer, everything, free_shipping
@@ -40,6 +42,20 @@ def test_no_shipping_hint_nor_upsell_when_shipping_is_free_anyway(
     page = fill_basket(client, "38.00")
     assert "for free shipping" not in page
     assert "to qualify for the" not in page  # Oscar's line would promise the same
+
+
+def test_no_shipping_hint_for_a_vip_who_already_ships_free(client, free_shipping_over_50):
+    vip = Tier.objects.create(
+        name="VIP", position=1, threshold=500, free_shipping=Tier.SHIPPING_ALWAYS
+    )
+    member = UserFactory()
+    CustomerTier.objects.create(account=ledger.account_for_user(member), tier=vip, earned_tier=vip)
+    client.force_login(member)
+    page = fill_basket(client, "38.00")
+    assert "for free shipping" not in page
+    assert "to qualify for the" not in page
+    client.force_login(UserFactory())  # a customer outside the tier still hears of the offer
+    assert "Add £12.00 for free shipping" in fill_basket(client, "38.00")
 
 
 def test_no_shipping_hint_once_the_threshold_is_reached(client, free_shipping_over_50):
