@@ -97,9 +97,14 @@ def _benefit_for(reward: Reward, product_range):
     raise RewardError(_("This reward can't be redeemed."))
 
 
+def unique_voucher_name(name: str, code: str) -> str:
+    """``name`` followed by the voucher's code: Oscar wants voucher and offer names unique, and
+    shoppers see ``name`` alone (see :func:`shopper_voucher_name`), never a running number."""
+    return f"{name[: 128 - len(code) - 3]} ({code})"
+
+
 def issue_customer_voucher(
     name: str,
-    label: str | None,
     product_range,
     benefit,
     expires_at: datetime,
@@ -107,12 +112,10 @@ def issue_customer_voucher(
 ):
     """A single-use voucher with ``benefit`` that only works in the basket of the customer it
     is for: its condition asks :func:`belongs_to`, so the caller must link the voucher (or its
-    offer) to that customer in the same transaction. ``label`` is the voucher's name, which
-    Oscar requires to be unique; without one the voucher is named like its offer, ``name``
-    followed by its code, which shoppers see as ``name`` (see ``loyalty_voucher_name``).
-    Returns (voucher, offer)."""
+    offer) to that customer in the same transaction. Voucher and offer are named ``name``
+    followed by the code (:func:`unique_voucher_name`). Returns (voucher, offer)."""
     code = new_voucher_code(prefix)
-    unique_name = f"{name[: 128 - len(code) - 3]} ({code})"
+    unique_name = unique_voucher_name(name, code)
     offer = ConditionalOffer.objects.create(
         name=unique_name,
         offer_type=ConditionalOffer.VOUCHER,
@@ -124,7 +127,7 @@ def issue_customer_voucher(
         benefit=benefit,
     )
     voucher = Voucher.objects.create(
-        name=(label or unique_name)[:128],
+        name=unique_name,
         code=code,
         usage=Voucher.SINGLE_USE,
         start_datetime=timezone.now(),
@@ -137,7 +140,7 @@ def issue_customer_voucher(
 def _issue_voucher(reward: Reward, expires_at: datetime):
     product_range = _range_for(reward)
     return issue_customer_voucher(
-        reward.name, None, product_range, _benefit_for(reward, product_range), expires_at
+        reward.name, product_range, _benefit_for(reward, product_range), expires_at
     )
 
 

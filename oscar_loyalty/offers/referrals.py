@@ -20,7 +20,7 @@ from oscar.templatetags.currency_filters import currency
 
 from oscar_loyalty.models import Referral, ReferralSettings
 from oscar_loyalty.offers.percentage import PATH as ROUNDED_PERCENTAGE
-from oscar_loyalty.rewards import all_products_range, issue_customer_voucher
+from oscar_loyalty.rewards import all_products_range, issue_customer_voucher, unique_voucher_name
 from oscar_loyalty.rewards import new_voucher_code as _new_code
 
 Benefit = get_model("offer", "Benefit")
@@ -158,9 +158,10 @@ def issue_friend_voucher(referral: Referral, settings: ReferralSettings):
     offer = friend_offer()
     if offer is None:
         return None
+    code = _new_code("REF-")
     voucher = Voucher.objects.create(
-        name=gettext("Referral voucher #%(number)s") % {"number": referral.pk},
-        code=_new_code("REF-"),
+        name=unique_voucher_name(offer.name, code),
+        code=code,
         usage=Voucher.SINGLE_USE,
         start_datetime=timezone.now(),
         end_datetime=timezone.now() + timedelta(days=VOUCHER_VALID_DAYS),
@@ -171,7 +172,7 @@ def issue_friend_voucher(referral: Referral, settings: ReferralSettings):
     return voucher
 
 
-def issue_referrer_voucher(referral: Referral, settings: ReferralSettings):
+def issue_referrer_voucher(settings: ReferralSettings):
     """The referrer's reward in voucher mode: a single-use code for the discount in the
     settings, which works only in the referrer's own basket (the reward vouchers' customer
     condition finds it through ``Referral.referrer_voucher``, which the caller sets under the
@@ -185,7 +186,6 @@ def issue_referrer_voucher(referral: Referral, settings: ReferralSettings):
     voucher, _offer = issue_customer_voucher(
         gettext("Referral reward: %(discount)s off")
         % {"discount": _discount(settings.referrer_discount_type, benefit.value)},
-        gettext("Referral reward #%(number)s") % {"number": referral.pk},
         all_products,
         benefit,
         timezone.now() + timedelta(days=VOUCHER_VALID_DAYS),

@@ -91,7 +91,7 @@ def pay_referrer(referral_id: int, *, at: datetime | None = None) -> Referral | 
             referral.save(update_fields=["fired_rules", "status"])
             return None
         if settings.pays_referrer_voucher:
-            referral.referrer_voucher = issue_referrer_voucher(referral, settings)
+            referral.referrer_voucher = issue_referrer_voucher(settings)
         else:
             referral.reward_entry = ledger.earn(
                 ledger.account_for_user(referral.referrer),

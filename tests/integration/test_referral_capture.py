@@ -253,6 +253,7 @@ def test_voucher_mode_gives_the_friend_a_single_use_code_for_their_own_first_ord
     assert referral.voucher_code.startswith("REF-")
     html = client.get(reverse("basket:summary")).content.decode()
     assert referral.voucher_code in html and "£20.00" in html  # on the basket by itself
+    assert f"Referral: £10.00 off your first order ({referral.voucher_code})" in html
 
     # The code is worth nothing in anyone else's basket.
     stranger = Client()

@@ -54,13 +54,19 @@ def rewarded(referred, on_commit):
     return ada, order, referral
 
 
-def basket_with_code(user, code: str) -> tuple[list[str], Decimal]:
-    """The user puts a £30 product in their basket and types the voucher code, as a shopper
-    does: returns the messages they see and the basket total."""
+def shopper_with_teapot(user) -> Client:
+    """The user, signed in, with a £30 product in their basket."""
     client = Client()
     client.force_login(user)
     product = create_buyable_product("Regency Teapot", "30.00")
     client.post(reverse("basket:add", args=[product.pk]), {"quantity": 1})
+    return client
+
+
+def basket_with_code(user, code: str) -> tuple[list[str], Decimal]:
+    """The user puts a £30 product in their basket and types the voucher code, as a shopper
+    does: returns the messages they see and the basket total."""
+    client = shopper_with_teapot(user)
     response = client.post(reverse("basket:vouchers-add"), {"code": code}, follow=True)
     return [str(message) for message in response.context["messages"]], response.context[
         "basket"
@@ -81,6 +87,15 @@ def test_referrer_gets_a_single_use_voucher_when_the_first_order_is_confirmed(re
     messages, total = basket_with_code(ada, referral.referrer_voucher.code)
     assert f"Voucher '{referral.referrer_voucher.code}' added to basket" in messages
     assert total == Decimal("20.00")
+
+
+def test_basket_names_the_referrers_voucher_by_its_reward(rewarded):
+    ada, _order, referral = rewarded
+    client = shopper_with_teapot(ada)
+    client.post(reverse("basket:vouchers-add"), {"code": referral.referrer_voucher.code})
+    html = client.get(reverse("basket:summary")).content.decode()
+    assert f"Referral reward: £10.00 off ({referral.referrer_voucher.code})" in html
+    assert "Referral reward #" not in html
 
 
 def test_percentage_voucher_takes_the_percentage_off(referred, on_commit):
@@ -142,10 +157,7 @@ def test_refund_ends_the_voucher_already_on_the_referrers_basket(rewarded, on_co
 
 def test_refund_after_the_voucher_was_used_is_recorded_for_staff(rewarded, on_commit, staff):
     ada, order, referral = rewarded
-    basket = Client()
-    basket.force_login(ada)
-    product = create_buyable_product("Regency Teapot", "30.00")
-    basket.post(reverse("basket:add", args=[product.pk]), {"quantity": 1})
+    basket = shopper_with_teapot(ada)
     basket.post(reverse("basket:vouchers-add"), {"code": referral.referrer_voucher.code})
     used_on = on_commit(
         first_order, ada, basket=basket.get(reverse("basket:summary")).wsgi_request.basket
