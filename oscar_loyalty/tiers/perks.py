@@ -33,11 +33,14 @@ TIER_FACT = "tier"
 
 
 def tier_for_user(user) -> Tier | None:
-    """The customer's current tier (pins included), in one query; None for guests."""
+    """The customer's current tier (pins included), in one query; the entry tier while none is
+    recorded; None for guests."""
     if user is None or not getattr(user, "pk", None) or not user.is_authenticated:
         return None
     status = CustomerTier.objects.filter(account__user=user).select_related("tier").first()
-    return status.tier if status else None
+    if status is not None and status.tier is not None:
+        return status.tier
+    return Ladder.cached().entry_tier
 
 
 def tier_for_basket(basket) -> Tier | None:

@@ -25,11 +25,19 @@ class TierProgress:
 
     @property
     def tier(self) -> Tier | None:
-        return self.status.tier if self.status else None
+        """Pins included; the entry tier while no tier is recorded (as :func:`tier_for_user`)."""
+        recorded = self.status.tier if self.status else None
+        return recorded or self.ladder.entry_tier
 
     @property
     def earned_tier(self) -> Tier | None:
-        return self.status.earned_tier if self.status else None
+        recorded = self.status.earned_tier if self.status else None
+        return recorded or self.ladder.entry_tier
+
+    @property
+    def is_top(self) -> bool:
+        """In the highest tier: not when staff pinned the customer below what they earned."""
+        return self.tier is not None and self.ladder.next_above(self.tier.pk) is None
 
     @property
     def pin(self):

@@ -102,6 +102,12 @@ class Ladder:
                 reached = tier
         return reached
 
+    @property
+    def entry_tier(self) -> Tier | None:
+        """The tier every customer reaches (threshold 0), if the shop has one: theirs until an
+        evaluation records a tier for them, e.g. straight after sign-up."""
+        return self.for_value(ZERO)
+
     def rank(self, tier_id: int | None) -> int:
         tier = self.by_id.get(tier_id)
         return tier.position if tier else 0

@@ -104,6 +104,41 @@ def test_pin_is_shown_and_explained(ladder, client):
     assert "After that your tier will be the one your orders reach: Family today." in pin
 
 
+def test_staff_pin_below_the_top_tier_is_not_called_the_highest(ladder, client):
+    family, vip = ladder
+    user = shopper_with_spend(client, "600.00", vip)
+    tiers.pin_customer(
+        ledger.account_for_user(user),
+        family,
+        reason="Chargeback review",
+        ends_at=timezone.now() + timedelta(days=20),
+        staff_user=UserFactory(is_staff=True),
+    )
+    page = rewards_page(client)
+    assert "Our team has put you in Family until" in page
+    assert "your orders reach: VIP today." in page
+    assert "You are in our highest tier" not in page
+
+
+def test_a_new_customer_is_in_the_entry_tier_at_once(ladder, client):
+    family, vip = ladder
+    Tier.objects.create(
+        name="Friends", position=0, threshold=Decimal("0"), points_multiplier=Decimal("1.5")
+    )
+    user = UserFactory()
+    client.force_login(user)  # registered a minute ago: no order, no tier recorded yet
+    page = rewards_page(client)
+    status = page[
+        page.index('data-loyalty="tier-status"') : page.index('data-loyalty="tier-table"')
+    ]
+    assert "Friends" in status and "You have not reached a tier yet" not in status
+    assert "Spend £100.00 more" in status and "to reach Family" in status
+    assert "£0.00" not in status
+    # The entry tier's perks apply too: 1.5x points on a £40 product.
+    product = create_buyable_product("Tea towel", "40.00")
+    assert "Earn 60 points" in client.get(product.get_absolute_url()).content.decode()
+
+
 def test_shopper_sees_only_their_own_tier(ladder, client):
     family, vip = ladder
     other = UserFactory()
