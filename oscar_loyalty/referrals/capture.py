@@ -24,6 +24,7 @@ from .codes import (
     normalise_code,
     normalise_email,
     referrer_for_code,
+    referrer_of,
 )
 from .fraud import rules_at_signup
 
@@ -203,7 +204,7 @@ def refer_from_cookie(request, source: str = Referral.LINK) -> Referral | None:
     if request.session.get(SESSION_KEY):
         return None
     try:
-        referrer = referrer_for_code(code, request, friend=_user(request))
+        referrer = referrer_of(code, friend=_user(request))
         return refer(request, referrer, source)
     except ReferralCodeError:
         return None

@@ -70,6 +70,13 @@ def referrer_for_code(raw: object, request, *, friend=None):
         raise ReferralCodeError(
             _("Too many referral codes tried from here. Please try again in an hour.")
         )
+    return referrer_of(code, friend=friend)
+
+
+def referrer_of(code: str, *, friend=None):
+    """The user whose code ``code`` is, for a code already vetted (normalised, and counted
+    against the lookup limit when it was first given, e.g. the one in our signed link
+    cookie): every page a referred visitor opens must not spend their lookups."""
     found = ReferralCode.objects.filter(code=code).select_related("user").first()
     if found is None or not found.user.is_active:
         raise ReferralCodeError(_("We don't know the referral code %(code)s.") % {"code": code})

@@ -11,7 +11,7 @@ from .. import caching, conf
 from ..models import Referral, ReferralSettings
 from ..receivers import _after_commit, _is_refund
 from . import capture, tasks
-from .codes import ReferralCodeError, referrer_for_code
+from .codes import ReferralCodeError, normalise_code, referrer_for_code
 
 order_placed = get_class("order.signals", "order_placed")
 order_status_changed = get_class("order.signals", "order_status_changed")
@@ -42,11 +42,12 @@ def settle_referral_on_refund(sender, instance, created, **kwargs):
 @receiver(user_registered, dispatch_uid="oscar_loyalty.referrals.user_registered")
 def refer_new_customer(sender, request, user, **kwargs):
     """The code typed at registration wins over a remembered link; a bad code never blocks
-    the registration, the new customer just sees why it did not count."""
+    the registration, the new customer just sees why it did not count. The field comes filled
+    in from the link: left as it is, it is the link's referral (no code lookup spent)."""
     if request is None or not capture.referral_settings().is_enabled:
         return
-    typed = (request.POST.get(SIGNUP_FIELD) or "").strip()
-    if not typed:
+    typed = normalise_code(request.POST.get(SIGNUP_FIELD))
+    if not typed or typed == normalise_code(capture.code_from_cookie(request)):
         capture.claim_for_user(request, user)
         _refer_as(request, user, lambda: capture.refer_from_cookie(request, Referral.LINK))
         return

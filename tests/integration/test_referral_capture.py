@@ -6,7 +6,7 @@ from unittest import mock
 import pytest
 from django.core import mail, signing
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from oscar.test.factories import UserFactory
@@ -37,6 +37,25 @@ def test_friend_who_opens_the_link_and_registers_is_referred(referrer):
     assert referral.source == Referral.LINK
     assert referral.status == Referral.WAITING
     assert ReferralVisit.objects.filter(referrer=user).count() == 1
+
+
+@override_settings(OSCAR_LOYALTY_REFERRAL_LOOKUPS_PER_HOUR=2)
+def test_registering_with_the_field_the_link_filled_in_counts_as_the_link(referrer):
+    user, code = referrer
+    client = Client()
+    client.get(f"/?ref={code}")
+    page = client.get(reverse("customer:register")).content.decode()
+    assert f'value="{code}"' in page  # the browser submits the field as it was filled in
+    friend = register(client, "bob@example.net", code=code)
+    referral = Referral.objects.get(friend=friend)
+    assert referral.referrer == user and referral.source == Referral.LINK
+    # Opening the link was this client's one lookup so far: they may still try a typed code.
+    other, other_code = make_referrer("carol@example.com")
+    client.logout()
+    messages = messages_of(
+        client.post(reverse("oscar_loyalty:referral-code"), {"code": other_code}, follow=True)
+    )
+    assert not any("Too many referral codes" in message for message in messages)
 
 
 def test_codes_are_case_insensitive_and_ignore_dashes(referrer):
