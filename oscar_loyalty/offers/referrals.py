@@ -34,19 +34,30 @@ OFFER_SLUG = "loyalty-referred-friend-first-order"
 VOUCHER_VALID_DAYS = 365
 
 
-def referral_for_basket(basket) -> Referral | None:
-    """The referral waiting for this basket's first order, looked up once per basket object."""
-    if not hasattr(basket, "_loyalty_referral"):
+def _basket_referrals(basket) -> dict[str, Referral]:
+    """The basket's referrals before a first order, by status (waiting, or in review since
+    sign-up), in one query per basket object."""
+    if not hasattr(basket, "_loyalty_referrals"):
         lookup = Q(basket_id=basket.id) if basket.id else Q(pk__in=[])
         owner = getattr(basket, "owner", None)
         if owner is not None and owner.pk:
             lookup |= Q(friend_id=owner.pk)
-        basket._loyalty_referral = (
-            Referral.objects.filter(lookup, status=Referral.WAITING)
-            .select_related("referrer")
-            .first()
-        )
-    return basket._loyalty_referral
+        before_order = Q(status=Referral.WAITING) | Q(status=Referral.REVIEW, order_number="")
+        basket._loyalty_referrals = {
+            referral.status: referral
+            for referral in Referral.objects.filter(lookup, before_order).select_related("referrer")
+        }
+    return basket._loyalty_referrals
+
+
+def referral_for_basket(basket) -> Referral | None:
+    """The referral waiting for this basket's first order (what the friend's offer needs)."""
+    return _basket_referrals(basket).get(Referral.WAITING)
+
+
+def referral_in_review(basket) -> Referral | None:
+    """A referral flagged at sign-up and not reviewed yet: the friend is told to wait."""
+    return _basket_referrals(basket).get(Referral.REVIEW)
 
 
 class ReferredFriendCondition(CountCondition):

@@ -7,7 +7,11 @@ from django import template
 from django.utils.translation import gettext
 
 from oscar_loyalty.models import Referral
-from oscar_loyalty.offers.referrals import referral_for_basket, referrer_voucher_label
+from oscar_loyalty.offers.referrals import (
+    referral_for_basket,
+    referral_in_review,
+    referrer_voucher_label,
+)
 from oscar_loyalty.referrals import capture
 from oscar_loyalty.referrals.codes import code_for_user
 from oscar_loyalty.referrals.forms import InviteFriendForm
@@ -73,9 +77,12 @@ def loyalty_referral_basket(context, basket):
     if not settings.is_enabled or basket is None:
         return {"enabled": False}
     referral = referral_for_basket(basket)
+    in_review = referral_in_review(basket) if referral is None else None
     user = getattr(request, "user", None)
-    can_enter = referral is None and not (
-        user is not None and user.is_authenticated and capture.has_ordered(user)
+    can_enter = (
+        referral is None
+        and in_review is None
+        and not (user is not None and user.is_authenticated and capture.has_ordered(user))
     )
     on_basket = (
         referral is not None
@@ -86,6 +93,7 @@ def loyalty_referral_basket(context, basket):
     return {
         "enabled": True,
         "referral": referral,
+        "in_review": in_review,
         "voucher_to_apply": referral.voucher_code if referral and not on_basket else "",
         "reward": capture.friend_reward_label(settings),
         "can_enter": can_enter,

@@ -11,6 +11,7 @@ from oscar.test.factories import UserFactory
 from oscar_loyalty import ledger
 from oscar_loyalty.models import Referral
 from oscar_loyalty.referrals import settlement
+from tests.factories import create_buyable_product
 from tests.referrals import (
     address,
     enable_referrals,
@@ -126,6 +127,24 @@ def test_too_many_referred_signups_from_one_ip_address_are_flagged():
     statuses = [refer_friend(code, f"friend{index}@example.net")[1] for index in range(3)]
     assert [rules(referral) for referral in statuses] == [[], [], ["signup_ip_velocity"]]
     assert "127.0.0.1" in statuses[2].fired_rules[0]["reason"]
+
+
+def test_friend_flagged_at_signup_is_told_the_discount_waits_for_review():
+    enable_referrals(max_signups_per_ip_per_day=1)
+    _ada, code = make_referrer()
+    refer_friend(code, "bob@example.net")
+    client = Client()
+    _carol, referral = refer_friend(code, "carol@example.net", client)
+    assert rules(referral) == ["signup_ip_velocity"]
+    product = create_buyable_product("Regency Teapot", "30.00")
+    client.post(reverse("basket:add", args=[product.pk]), {"quantity": 1})
+    page = client.get(reverse("basket:summary")).content.decode()
+    assert "We are checking your referral: £10.00 off your first order shows here" in page
+    assert 'data-loyalty="referral-code-form"' not in page and "-£10.00" not in page
+
+    settlement.approve(referral, UserFactory(is_staff=True), "Same office, fine")
+    page = client.get(reverse("basket:summary")).content.decode()
+    assert "We are checking your referral" not in page and "-£10.00" in page
 
 
 def test_rewarded_referrals_beyond_the_monthly_limit_are_flagged(on_commit):
