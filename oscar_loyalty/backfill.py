@@ -30,6 +30,7 @@ class BackfillResult:
     awarded: int = 0
     points: int = 0
     skipped: int = 0
+    earned_nothing: int = 0
 
 
 def orders_to_backfill(since: datetime, until: datetime | None = None):
@@ -89,7 +90,9 @@ def backfill_orders(
                     program=program,
                     tier_multiplier=earning.NO_TIER_MULTIPLIER,
                 )
-                if entry is not None:
+                if entry is None:  # no rule applies, or nothing to earn on (e.g. £0.00)
+                    result.earned_nothing += 1
+                else:
                     result.awarded += 1
                     result.points += entry.points
         result.orders += len(batch)

@@ -41,6 +41,16 @@ def test_backfill_awards_historical_orders_once():
     assert find_discrepancies() == []
 
 
+def test_summary_accounts_for_orders_that_earn_nothing():
+    shopper = UserFactory()
+    place_order(shopper, [("10.00", 1)])
+    place_order(shopper, [("0.50", 1)])  # under £1 at 1 point per £: nothing to award
+    create_spend_rule("1")
+    output = backfill("--since", "2000-01-01")
+    assert "2 orders checked" in output
+    assert "1 awarded 10 points, 0 had already earned, 1 earned nothing." in output
+
+
 def test_backfill_respects_the_since_date():
     shopper = UserFactory()
     old = place_order(shopper, [("10.00", 1)])

@@ -57,7 +57,8 @@ class Command(BaseCommand):
         self.stdout.write(
             _(
                 "%(orders)s orders checked in %(seconds).1f s (%(rate).0f orders/s): "
-                "%(awarded)s awarded %(points)s points, %(skipped)s had already earned."
+                "%(awarded)s awarded %(points)s points, %(skipped)s had already earned, "
+                "%(nothing)s earned nothing."
             )
             % {
                 "orders": result.orders,
@@ -66,5 +67,6 @@ class Command(BaseCommand):
                 "awarded": result.awarded,
                 "points": result.points,
                 "skipped": result.skipped,
+                "nothing": result.earned_nothing,
             }
         )
