@@ -60,8 +60,11 @@ def set_up_demo_programme() -> list[str]:
     referrals = ReferralSettings.load()
     if not referrals.is_enabled:
         referrals.is_enabled = True
+        # The friend's first order must be worth something after their £10 off, or a £10
+        # basket would earn the referrer 1000 points for nothing.
+        referrals.min_first_order_value = referrals.min_first_order_value or Decimal("20.00")
         referrals.save()  # creates the friend's first-order offer
-        created.append("Referrals (give £10, get 1000 points)")
+        created.append("Referrals (give £10, get 1000 points; first orders from £20)")
     created += set_up_demo_offers()
     created += set_up_demo_tiers()
     return created

@@ -1,6 +1,7 @@
 """The sandbox's ready-made programme: created once, and past orders earn straight away."""
 
 from datetime import timedelta
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -41,5 +42,8 @@ def test_demo_programme_switches_referrals_on_with_the_friends_offer():
 
     call_command("loyalty_demo_programme", stdout=StringIO(), stderr=StringIO())
 
-    assert ReferralSettings.load().is_enabled
+    settings = ReferralSettings.load()
+    assert settings.is_enabled
     assert friend_offer().name == "Referral: £10.00 off your first order"
+    # A friend's £10 basket, free after the discount, does not earn the referrer 1000 points.
+    assert settings.min_first_order_value == Decimal("20.00")
