@@ -227,7 +227,8 @@ def title_case(description: str) -> str:
             return word.lower()
         return word[:1].upper() + word[1:].lower()
 
-    return _TITLE_WORD.sub(fix, " ".join(description.split()))
+    spaced = re.sub(r"\s+([,.;:!?])", r"\1", " ".join(description.split()))  # "FOB , BACK"
+    return _TITLE_WORD.sub(fix, spaced)
 
 
 def categorise(description: str) -> str:

@@ -155,6 +155,7 @@ def test_products_take_the_most_frequent_description_and_price(retail_file):
         ("PACK OF 72 RETROSPOT CAKE CASES", "Pack of 72 Retrospot Cake Cases"),
         ("SANTA'S  LED LIGHTS", "Santa's LED Lights"),
         ("RETRO PLASTIC 70'S TRAY 60CM", "Retro Plastic 70's Tray 60CM"),
+        ("KEY FOB , BACK DOOR ", "Key Fob, Back Door"),
     ],
 )
 def test_title_case(description, title):
