@@ -35,9 +35,12 @@ LIST_LENGTH = 60  # recommendations written per customer: enough for other tools
 
 @dataclass(frozen=True)
 class Metrics:
-    hit_rate: float
-    recall: float
-    ndcg: float
+    """Means over the scored customers; ``None`` when no customer could be scored (a mean of
+    nothing), which stores as JSON ``null`` where NaN would be refused."""
+
+    hit_rate: float | None
+    recall: float | None
+    ndcg: float | None
     coverage: float
     customers: int
 
@@ -82,6 +85,8 @@ def relevant_matrix(train: History, test: History, task: str) -> sparse.csr_matr
 def score_lists(ranked: np.ndarray, relevant: sparse.csr_matrix, k: int) -> Metrics:
     """Metrics of ranked product codes (rows = the customers of ``relevant``, -1 = empty)."""
     ranked = ranked[:, :k]
+    if not ranked.shape[0]:  # e.g. discovery when nobody bought anything new after the cutoff
+        return Metrics(None, None, None, 0.0, 0)
     n_relevant = np.diff(relevant.indptr).astype(np.float64)
     rows = np.repeat(np.arange(ranked.shape[0]), ranked.shape[1])
     cols = ranked.ravel()

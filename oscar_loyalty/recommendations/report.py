@@ -175,7 +175,13 @@ def format_report(report: evaluation.Report) -> list[str]:
     for task, methods in report.results.items():
         for method, metrics in methods.items():
             lines.append(
-                f"{task:<10} {method:<11} {metrics.hit_rate:>11.3f} {metrics.recall:>10.3f} "
-                f"{metrics.ndcg:>8.3f} {metrics.coverage:>9.3f} {metrics.customers:>10,}"
+                f"{task:<10} {method:<11} {_figure(metrics.hit_rate):>11} "
+                f"{_figure(metrics.recall):>10} {_figure(metrics.ndcg):>8} "
+                f"{metrics.coverage:>9.3f} {metrics.customers:>10,}"
             )
     return lines
+
+
+def _figure(value: float | None) -> str:
+    """A metric to three places; "n/a" when no customer was scored (not a made-up 0)."""
+    return "n/a" if value is None else f"{value:.3f}"

@@ -8,7 +8,7 @@ from django.utils import timezone
 from oscar.test.factories import UserFactory
 
 from oscar_loyalty.models import ProductNeighbour, RecommendationBuild
-from tests.factories import buy_products, dashboard_url
+from tests.factories import buy_products, create_buyable_product, dashboard_url
 from tests.recommendation_shop import make_shop
 
 pytestmark = pytest.mark.django_db
@@ -100,3 +100,23 @@ def test_explorer_explains_an_unknown_customer(staff):
     response = staff.get(dashboard_url("loyalty-recommendations"), {"customer": "nobody@x.org"})
     assert response.status_code == 200
     assert "No customer with this e-mail address or id." in response.content.decode()
+
+
+def test_quality_report_of_a_shop_whose_customers_only_rebuy_shows_no_discovery_figures(staff):
+    # One customer bought tea and cups last year and the same again this week: nothing after
+    # the cutoff is new to anyone, so the discovery task has no customer to score. The report
+    # is kept (a mean of nothing is not a number a database's JSON can hold) and shows dashes.
+    tea, cup = create_buyable_product("Tea", "5.00"), create_buyable_product("Cup", "5.00")
+    customer = UserFactory()
+    buy_products(customer, [tea, cup], date_placed=timezone.now() - timedelta(days=400))
+    buy_products(customer, [tea, cup])
+    staff.post(dashboard_url("loyalty-recommendations-action"), {"action": "build"})
+    response = staff.post(
+        dashboard_url("loyalty-recommendations-action"), {"action": "report"}, follow=True
+    )
+    page = response.content.decode()
+    assert "It failed" not in page
+    row = page[page.index('data-task="discovery" data-method="ours"') :].split("</tr>")[0]
+    assert "<td>—</td><td>—</td><td>—</td><td>0.000</td>" in row
+    repeat = page[page.index('data-task="repeat" data-method="buy_again"') :].split("</tr>")[0]
+    assert "<td>1.000</td><td>1.000</td><td>1.000</td>" in repeat

@@ -158,3 +158,20 @@ def test_help_states_the_default_cutoff_rule():
 
     text = " ".join(Command().create_parser("manage.py", "x").format_help().split())
     assert "the last 90 days or the last 10% of purchases, whichever reaches further back" in text
+
+
+def test_a_task_with_no_customer_to_score_prints_not_applicable(tmp_path):
+    # One customer re-buys what they bought before: nothing is new after the cutoff, so the
+    # discovery figures are not applicable rather than NaN (or a made-up 0).
+    rows = [("c1", "p1", "2024-01-01"), ("c1", "p2", "2024-01-05"), ("c1", "p1", "2024-02-05")]
+    out = StringIO()
+    call_command(
+        "loyalty_recommendations_report",
+        "--csv", str(write_purchases(tmp_path / "rebuy.csv", rows)),
+        "--columns", "customer=client,product=sku,date=when",
+        "--cutoff", "2024-02-01",
+        stdout=out,
+    )  # fmt: skip
+    table = {tuple(line.split()[:2]): line.split()[2:] for line in out.getvalue().splitlines()}
+    assert table["discovery", "ours"][:3] == ["n/a", "n/a", "n/a"]
+    assert table["repeat", "buy_again"][:2] == ["1.000", "1.000"]  # p1 found, at rank 2
