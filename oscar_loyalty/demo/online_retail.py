@@ -37,6 +37,7 @@ COLUMNS = (
 NON_PRODUCT_CODE = re.compile(
     r"^(POST|DOT|M|m|C2|D|S|B|BANK CHARGES|AMAZONFEE|CRUK|PADS|gift_0001_\d+)$"
 )
+UCI_DATE_FORMAT = "%m/%d/%Y %H:%M"  # the UCI spreadsheet's InvoiceDate, e.g. 12/1/2010 8:26
 PROGRESS_EVERY = 5000  # rows between two progress callbacks: cheap, yet smooth enough
 
 #: The countries of the dataset: ISO 3166-1 alpha-2, alpha-3, numeric, English short name.
@@ -277,7 +278,7 @@ def parse_row(
         return None
     placed = cache.get(invoice_date)
     if placed is None:
-        naive = datetime.fromisoformat(invoice_date.strip())
+        naive = parse_invoice_date(invoice_date)
         placed = cache[invoice_date] = naive.replace(tzinfo=SHOP_TIMEZONE)
     return RetailLine(
         invoice=invoice.strip(),
@@ -289,6 +290,18 @@ def parse_row(
         customer_id=int(float(customer)),  # "17850" or, from some exports, "17850.0"
         country=country.strip(),
     )
+
+
+def parse_invoice_date(text: str) -> datetime:
+    """ISO (``2010-12-01 08:26:00``) or the dataset's own spreadsheet export, month first
+    (``12/1/2010 8:26``), as most copies of the file in circulation write it."""
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError:
+        try:
+            return datetime.strptime(text.strip(), UCI_DATE_FORMAT)
+        except ValueError:
+            raise ValueError(f"InvoiceDate {text!r} is not a date") from None
 
 
 def read_lines(

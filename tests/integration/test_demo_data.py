@@ -128,6 +128,18 @@ def test_reads_uncompressed_csv_too(retail_file, tmp_path):
     assert list(read_lines(plain)) == list(read_lines(retail_file))
 
 
+def test_reads_the_uci_spreadsheets_month_first_dates(retail_file, tmp_path):
+    # The UCI spreadsheet, saved as CSV, writes 2011-07-15 14:30:00 as 7/15/2011 14:30.
+    def month_first(row):
+        moment = datetime.fromisoformat(row[4])
+        us = f"{moment.month}/{moment.day}/{moment.year} {moment.hour}:{moment.minute:02d}"
+        return (*row[:4], us, *row[5:])
+
+    spreadsheet = write_csv(tmp_path / "exported.csv.gz", [month_first(r) for r in KEPT + DROPPED])
+
+    assert list(read_lines(spreadsheet)) == list(read_lines(retail_file))
+
+
 def test_lines_are_typed_and_invoice_times_are_uk_local_time(retail_file):
     summer = next(line for line in read_lines(retail_file) if line.invoice == "536366")
 

@@ -1,6 +1,7 @@
 """``loyalty_recommendations_report`` on a tiny CSV whose metrics are worked out by hand."""
 
 import csv
+import gzip
 from datetime import date, timedelta
 from io import StringIO
 
@@ -175,3 +176,110 @@ def test_a_task_with_no_customer_to_score_prints_not_applicable(tmp_path):
     table = {tuple(line.split()[:2]): line.split()[2:] for line in out.getvalue().splitlines()}
     assert table["discovery", "ours"][:3] == ["n/a", "n/a", "n/a"]
     assert table["repeat", "buy_again"][:2] == ["1.000", "1.000"]  # p1 found, at rank 2
+
+
+def report_text(path, *options) -> str:
+    out = StringIO()
+    call_command("loyalty_recommendations_report", "--csv", str(path), *options, stdout=out)
+    return out.getvalue()
+
+
+BY_HAND = ("--columns", "customer=client,product=sku,date=when", "--cutoff", "2024-02-01")
+
+
+def uci_date(iso: str) -> str:
+    """2024-02-05 as the UCI spreadsheet writes it: 2/5/2024 0:00."""
+    day = date.fromisoformat(iso)
+    return f"{day.month}/{day.day}/{day.year} 0:00"
+
+
+def test_dates_written_month_first_are_read_with_their_format(purchases, tmp_path):
+    path = write_purchases(tmp_path / "us.csv", [(c, p, uci_date(d)) for c, p, d in ROWS])
+
+    us = report_text(path, *BY_HAND, "--date-format", "%m/%d/%Y %H:%M")
+
+    assert us == report_text(purchases, *BY_HAND)
+
+
+def test_a_date_that_is_not_iso_names_its_line_and_the_option_to_read_it(tmp_path):
+    path = write_purchases(tmp_path / "us.csv", [(c, p, uci_date(d)) for c, p, d in ROWS])
+
+    with pytest.raises(CommandError, match=r"us.csv, line 2: '1/1/2024 0:00' is not an ISO date"):
+        report_text(path, *BY_HAND)
+    with pytest.raises(CommandError, match="give the file's format with --date-format"):
+        report_text(path, *BY_HAND)
+
+
+def test_a_semicolon_delimited_file_with_a_byte_order_mark_is_read(purchases, tmp_path):
+    path = tmp_path / "excel.csv"
+    with path.open("w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(["when", "sku", "client"])  # other order too
+        writer.writerows((d, p, c) for c, p, d in ROWS)
+
+    assert report_text(path, *BY_HAND) == report_text(purchases, *BY_HAND)
+
+
+def test_returns_are_left_out_when_a_quantity_column_is_mapped(purchases, tmp_path):
+    # c3 returns p1 and c1 cancels a p4 after the cutoff: neither is a purchase to predict.
+    path = tmp_path / "with_returns.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["client", "sku", "when", "qty"])
+        writer.writerows((c, p, d, "2") for c, p, d in ROWS)
+        writer.writerows([("c3", "p1", "2024-02-06", "-1"), ("c1", "p4", "2024-02-07", "0")])
+    columns = "customer=client,product=sku,date=when,quantity=qty"
+
+    text = report_text(path, "--columns", columns, "--cutoff", "2024-02-01")
+
+    assert text == report_text(purchases, *BY_HAND)
+    assert text.startswith("6 purchases before the cutoff, 4 after;")
+
+
+@pytest.mark.parametrize(
+    ("content", "options", "message"),
+    [
+        (b"", (), "is empty"),
+        (
+            b"client;sku\nc1;p1\n",
+            ("--columns", "customer=client,product=sku,date=when"),
+            r"has no column when \(its header: client;sku\)",
+        ),
+        ("client,sku,when\nc1,café,2024-01-01\n".encode("latin-1"), BY_HAND, "is not UTF-8"),
+        (b"client,sku,when\nc1,p1,2024-01-01\nc2\n", BY_HAND, "line 3 has fewer columns"),
+        (
+            b"client,sku,when,n\nc1,p1,2024-01-01,two\n",
+            BY_HAND[:1] + ("customer=client,product=sku,date=when,quantity=n",),
+            "quantity 'two' is not a number",
+        ),
+        (
+            b"client,sku,when\nc1,p1,2024-01-01\n",
+            ("--columns", "customer=client,customer=sku"),
+            "names customer twice",
+        ),
+    ],
+)
+def test_a_file_that_cannot_be_used_is_explained(tmp_path, content, options, message):
+    path = tmp_path / "purchases.csv"
+    path.write_bytes(content)
+    with pytest.raises(CommandError, match=message):
+        report_text(path, *options)
+
+
+def test_a_truncated_gzip_file_is_explained(tmp_path):
+    whole = write_purchases(tmp_path / "whole.csv", daily(date(2023, 1, 1), 3000)).read_bytes()
+    path = tmp_path / "cut.csv.gz"
+    path.write_bytes(gzip.compress(whole)[:2000])
+    with pytest.raises(CommandError, match="cannot read .*cut.csv.gz"):
+        report_text(path, *BY_HAND)
+
+
+def test_a_cutoff_outside_the_history_says_where_the_purchases_are(purchases):
+    with pytest.raises(CommandError, match=r"the purchases: 2024-01-01 to 2024-02-10\)$"):
+        report_text(purchases, *BY_HAND[:2], "--cutoff", "2023-12-01")
+
+
+def test_a_history_shorter_than_the_default_test_period_is_explained(purchases):
+    # All purchases fall within six weeks: the last 90 days hold them all.
+    with pytest.raises(CommandError, match="the default test period .* leaves nothing before it"):
+        report_text(purchases, *BY_HAND[:2])

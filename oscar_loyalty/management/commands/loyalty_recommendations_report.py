@@ -31,7 +31,17 @@ class Command(BaseCommand):
             "--columns",
             help=_(
                 "The CSV's column names: customer=COLUMN,product=COLUMN,date=COLUMN "
-                "(default: customer_id, product_id, date)."
+                "(default: customer_id, product_id, date), and quantity=COLUMN to leave out "
+                "rows with a quantity of 0 or less (returns, cancellations). The delimiter "
+                "(comma, semicolon, tab or |) is found from the header."
+            ),
+        )
+        parser.add_argument(
+            "--date-format",
+            help=_(
+                "How the CSV writes dates, in strptime codes, e.g. '%%m/%%d/%%Y %%H:%%M' for "
+                "12/1/2010 8:26 (default: ISO 8601, e.g. 2010-12-01 08:26 or "
+                "2010-12-01T08:26:00+01:00). Dates without a time zone are the shop's time."
             ),
         )
         parser.add_argument(
@@ -65,8 +75,9 @@ class Command(BaseCommand):
             )
             if options["csv"]:
                 history = self.csv_history(options)
-                cutoff = report.default_cutoff(history) if cutoff is None else cutoff
-                report.check_cutoff(history, cutoff)
+                default = cutoff is None
+                cutoff = report.default_cutoff(history) if default else cutoff
+                report.check_cutoff(history, cutoff, default)
                 result, lists, train = evaluation.evaluate(
                     history, cutoff, parameters(), options["k"]
                 )
@@ -98,4 +109,6 @@ class Command(BaseCommand):
     def csv_history(self, options):
         if options["online_retail"]:
             return report.history_from_online_retail(options["csv"])
-        return report.history_from_csv(options["csv"], report.parse_columns(options["columns"]))
+        return report.history_from_csv(
+            options["csv"], report.parse_columns(options["columns"]), options["date_format"]
+        )
