@@ -3,7 +3,8 @@
 Reads the lines as integer columns (two queries plus one per 50,000 lines), hands them to
 :mod:`.algorithm` as arrays and replaces all ``ProductNeighbour`` rows in one transaction, so
 the shop serves either the old model or the new one, never a mix. Cancelled orders (the
-``OSCAR_LOYALTY_REVERSE_STATUSES``) and guest orders (no customer to learn from) are left out.
+``OSCAR_LOYALTY_REVERSE_STATUSES``), guest orders (no customer to learn from) and lines that
+buy nothing (quantity 0, or a product deleted since) are left out.
 """
 
 from __future__ import annotations
@@ -49,6 +50,12 @@ def counted_orders():
     return Order.objects.filter(user__isnull=False).exclude(status__in=conf.get("REVERSE_STATUSES"))
 
 
+def counted_lines(lines):
+    """The lines that are purchases of a product the shop still has: not of a since-deleted
+    product (``product`` is NULL) and not emptied to quantity 0 (an edited order)."""
+    return lines.filter(product__isnull=False, quantity__gt=0)
+
+
 def history_from_orders(progress: Progress | None = None) -> History:
     """Every counted order line as (customer, product, day) arrays."""
     report = progress or (lambda stage, done, total: None)
@@ -59,7 +66,7 @@ def history_from_orders(progress: Progress | None = None) -> History:
         ],
         dtype=np.float64,
     ).reshape(-1, 3)
-    lines = Line.objects.filter(order__in=counted_orders(), product__isnull=False)
+    lines = counted_lines(Line.objects.filter(order__in=counted_orders()))
     total = lines.count()
     pairs = np.empty((total, 2), dtype=np.int64)
     done = 0

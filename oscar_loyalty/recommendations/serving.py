@@ -22,7 +22,7 @@ from scipy import sparse
 from .. import caching, conf
 from ..models import ProductNeighbour, RecommendationBuild
 from . import algorithm
-from .build import BUILD_CACHE_NAME, counted_orders, parameters
+from .build import BUILD_CACHE_NAME, counted_lines, counted_orders, parameters
 
 Line = get_model("order", "Line")
 ProductCategory = get_model("catalogue", "ProductCategory")
@@ -100,9 +100,9 @@ def lists_for_customer(user_id: int) -> CustomerLists:
 def compute_customer_lists(user_id: int, build_id: int = 0) -> CustomerLists:
     """Score one customer: their history (one query) and its products' neighbours."""
     history = list(
-        Line.objects.filter(order__in=counted_orders().filter(user_id=user_id))
-        .exclude(product__isnull=True)
-        .values_list("product_id", "order__date_placed")
+        counted_lines(
+            Line.objects.filter(order__in=counted_orders().filter(user_id=user_id))
+        ).values_list("product_id", "order__date_placed")
     )
     if not history:
         return CustomerLists(build_id, [], [], {})

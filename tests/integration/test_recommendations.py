@@ -5,6 +5,7 @@ from oscar.test.factories import UserFactory
 
 from oscar_loyalty.models import ProductNeighbour
 from oscar_loyalty.recommendations import serving
+from oscar_loyalty.recommendations.build import build_recommendations
 from tests.factories import buy_products
 from tests.recommendation_shop import make_shop, render, request_for, titles
 
@@ -119,3 +120,17 @@ def test_a_block_costs_at_most_two_queries_on_a_warm_cache(
     with django_assert_max_num_queries(2):
         html = render(tag, request, **context)
     assert "data-recommendations" in html
+
+
+def test_a_line_emptied_to_quantity_zero_is_not_a_purchase(shop):
+    # hal's order was edited: the kettle line was kept with quantity 0. He bought only tea.
+    products, _ = shop
+    hal = UserFactory()
+    order = buy_products(hal, [products["tea"], products["kettle"]])
+    order.lines.filter(product=products["kettle"]).update(quantity=0)
+
+    build = build_recommendations()
+
+    assert build.order_lines == 16  # the shop's 15 purchases and hal's tea
+    assert not ProductNeighbour.objects.filter(product=products["kettle"]).exists()
+    assert serving.compute_customer_lists(hal.pk).buy_again == [products["tea"].pk]
