@@ -156,8 +156,7 @@ def popular_products(history: History) -> dict:
     rank = np.full(len(ids), len(ids), dtype=np.int64)
     rank[overall] = np.arange(len(overall))
     by_category: dict[str, list[int]] = {}
-    links = ProductCategory.objects.filter(product_id__in=ids[overall].tolist())
-    pairs = np.array(list(links.values_list("category_id", "product_id")), dtype=np.int64)
+    pairs = category_pairs(ids[overall])
     if len(pairs):
         codes = np.searchsorted(ids, pairs[:, 1])
         pairs = pairs[np.lexsort((rank[codes], pairs[:, 0]))]
@@ -169,6 +168,21 @@ def popular_products(history: History) -> dict:
         "recent": ids[recent[:POPULAR_KEPT]].tolist(),
         "categories": by_category,
     }
+
+
+def category_pairs(product_ids: np.ndarray) -> np.ndarray:
+    """``(category, product)`` rows of these products, a variant in its parent's categories
+    (Oscar files parents, not their variants, in categories, and variants are what is bought).
+
+    Two queries over the whole category table rather than an ``IN`` list of every product
+    bought, which a large catalogue would take past the database's limit on parameters.
+    """
+    own = ProductCategory.objects.values_list("category_id", "product_id")
+    inherited = ProductCategory.objects.filter(product__children__isnull=False).values_list(
+        "category_id", "product__children"
+    )
+    pairs = np.array([*own, *inherited], dtype=np.int64).reshape(-1, 2)
+    return np.unique(pairs[np.isin(pairs[:, 1], product_ids)], axis=0)
 
 
 def _chunked(queryset, size: int) -> Iterator[list]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.core.cache import cache
+from django.db.models import Q
 from django.utils import timezone
 from oscar.core.loading import get_model
 from scipy import sparse
@@ -25,6 +26,7 @@ from . import algorithm
 from .build import BUILD_CACHE_NAME, counted_lines, counted_orders, parameters
 
 Line = get_model("order", "Line")
+Product = get_model("catalogue", "Product")
 ProductCategory = get_model("catalogue", "ProductCategory")
 
 LIST_LENGTH = 60  # ids kept per cached list: enough to survive the exclusions of a block
@@ -197,17 +199,25 @@ def _sum_scores(links: np.ndarray, exclude: list[int]) -> list[int]:
 
 def bought_together(product_id: int) -> list[int]:
     """ "Frequently bought together" for one product; popular products of its categories when
-    the model has nothing for it (a new product). Cached per product and build."""
+    the model has nothing for it (a new product). Cached per product and build.
+
+    A parent product is never bought itself, its variants are: its page shows what goes with
+    any of them (and never one of them). A variant falls back on its parent's categories.
+    """
     build = current_build()
     key = f"{caching.PREFIX}recommendations:product:{build.id}:{product_id}"
     found = cache.get(key)
     if found is None:
-        found = bought_with([product_id])
+        family = [
+            product_id,
+            *Product.objects.filter(parent_id=product_id).values_list("pk", flat=True),
+        ]
+        found = bought_with(family)
         if not found:
-            categories = ProductCategory.objects.filter(product_id=product_id).values_list(
-                "category_id", flat=True
-            )
-            found = [pid for pid in build.popular_in(categories) if pid != product_id]
+            categories = ProductCategory.objects.filter(
+                Q(product_id=product_id) | Q(product__children=product_id)
+            ).values_list("category_id", flat=True)
+            found = [pid for pid in build.popular_in(categories) if pid not in family]
         cache.set(key, found, _timeout())
     return found
 
