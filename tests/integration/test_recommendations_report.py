@@ -283,3 +283,8 @@ def test_a_history_shorter_than_the_default_test_period_is_explained(purchases):
     # All purchases fall within six weeks: the last 90 days hold them all.
     with pytest.raises(CommandError, match="the default test period .* leaves nothing before it"):
         report_text(purchases, *BY_HAND[:2])
+
+
+def test_an_output_path_that_cannot_be_written_is_explained(purchases, tmp_path):
+    with pytest.raises(CommandError, match="Cannot write .*missing/recs.csv: No such file"):
+        run_report(purchases, "--output", str(tmp_path / "missing" / "recs.csv"))

@@ -100,7 +100,15 @@ class Command(BaseCommand):
         for line in report.format_report(result):
             self.stdout.write(line)
         if options["output"]:
-            written = report.write_recommendations(options["output"], lists[options["task"]], train)
+            try:
+                written = report.write_recommendations(
+                    options["output"], lists[options["task"]], train
+                )
+            except OSError as error:
+                raise CommandError(
+                    _("Cannot write %(path)s: %(error)s")
+                    % {"path": options["output"], "error": error.strerror or error}
+                ) from error
             self.stdout.write(
                 _("Wrote recommendations for %(n)s customers to %(path)s.")
                 % {"n": f"{written:,}", "path": options["output"]}
