@@ -8,13 +8,18 @@ errors and never into a 500 or a database constraint error.
 
 import re
 import uuid
+from datetime import date
 
 from babel.numbers import list_currencies
 from django import forms
+from django.core.exceptions import FieldDoesNotExist
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .. import ledger
 from ..models import PointsAccount, ProgramSettings, RedemptionSettings
+from ..utils import format_points
 
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 
@@ -40,7 +45,85 @@ class CurrencyFormMixin:
         return validate_currency_code(self.cleaned_data.get("currency"))
 
 
-class ProgramSettingsForm(forms.ModelForm):
+#: The largest whole number a dashboard field takes where its model sets no smaller limit (a
+#: reward's stock, a monthly cap): far above any real programme, far below the database's limit,
+#: which Django would otherwise let through or show raw ("less than or equal to
+#: 9223372036854775807").
+MAX_WHOLE_NUMBER = 1_000_000_000
+
+
+def _limits(validators, kind: type) -> list[int]:
+    return [v.limit_value for v in validators if isinstance(v, kind)]
+
+
+def bound_whole_number(field: forms.IntegerField, model_field=None) -> None:
+    """Give ``field`` its tightest upper limit (the form's, the model's, the database's or
+    :data:`MAX_WHOLE_NUMBER`) and a message that names the limits with grouped digits.
+
+    A message the form already sets for ``min_value`` or ``max_value`` is kept.
+    """
+    model_validators = model_field.validators if model_field is not None else []
+    highest = min(
+        [MAX_WHOLE_NUMBER, *_limits(field.validators, MaxValueValidator)]
+        + _limits(model_validators, MaxValueValidator)
+    )
+    lowest = max(
+        _limits(field.validators, MinValueValidator) + _limits(model_validators, MinValueValidator),
+        default=None,
+    )
+    if field.max_value is None or highest < field.max_value:
+        field.max_value = highest
+        field.validators.append(MaxValueValidator(highest))
+        field.widget.attrs["max"] = highest
+    if lowest is None:
+        message = _("Enter a whole number of at most %(max)s.") % {"max": format_points(highest)}
+    else:
+        message = _("Enter a whole number from %(min)s to %(max)s.") % {
+            "min": format_points(lowest),
+            "max": format_points(highest),
+        }
+    for code in ("min_value", "max_value"):
+        field.error_messages.setdefault(code, message)
+
+
+class BoundedNumbersMixin:
+    """For dashboard forms: every whole-number field has a sensible upper limit and says its
+    limits in words, so a huge number is neither saved nor answered with Django's raw
+    "Ensure this value is less than or equal to 9223372036854775807"."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        model = getattr(getattr(self, "_meta", None), "model", None)
+        for name, field in self.fields.items():
+            whole = isinstance(field, forms.IntegerField)
+            if whole and not isinstance(field, (forms.DecimalField, forms.FloatField)):
+                bound_whole_number(field, self._model_field(model, name))
+
+    @staticmethod
+    def _model_field(model, name: str):
+        if model is None:
+            return None
+        try:
+            return model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return None
+
+
+#: How far ahead a dashboard date may be set: further is a typo (9999 for 2029), not a plan.
+MAX_YEARS_AHEAD = 10
+
+
+def check_not_too_far_ahead(day: date | None) -> None:
+    """Raise a ValidationError when ``day`` is more than :data:`MAX_YEARS_AHEAD` years away."""
+    today = timezone.localdate()
+    if day is not None and day.year - today.year > MAX_YEARS_AHEAD:
+        raise forms.ValidationError(
+            _("Choose a date within %(years)s years from today.") % {"years": MAX_YEARS_AHEAD},
+            code="too_far_ahead",
+        )
+
+
+class ProgramSettingsForm(BoundedNumbersMixin, forms.ModelForm):
     class Meta:
         model = ProgramSettings
         fields = [
@@ -59,7 +142,7 @@ class ProgramSettingsForm(forms.ModelForm):
         }
 
 
-class RedemptionSettingsForm(CurrencyFormMixin, forms.ModelForm):
+class RedemptionSettingsForm(BoundedNumbersMixin, CurrencyFormMixin, forms.ModelForm):
     """What points are worth in one currency and how much of an order they may pay."""
 
     class Meta:
@@ -171,13 +254,13 @@ class AdjustmentForm(forms.Form):
         if abs(points) > ledger.MAX_POINTS_PER_ENTRY:
             raise forms.ValidationError(
                 _("At most %(max)s points can be adjusted at once.")
-                % {"max": ledger.MAX_POINTS_PER_ENTRY}
+                % {"max": format_points(ledger.MAX_POINTS_PER_ENTRY)}
             )
         if points < 0 and -points > self.account.available:
             # The ledger checks again under its row lock; this is the friendly early answer.
             raise forms.ValidationError(
                 _("Only %(available)s points are available to deduct.")
-                % {"available": self.account.available}
+                % {"available": format_points(self.account.available)}
             )
         return points
 

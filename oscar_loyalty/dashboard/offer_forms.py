@@ -12,6 +12,7 @@ from oscar.templatetags.currency_filters import currency
 
 from ..models import SpendBracket
 from ..offers.customer_conditions import CUSTOMER_CONDITIONS, customer_condition
+from .forms import BoundedNumbersMixin
 
 Benefit = get_model("offer", "Benefit")
 Condition = get_model("offer", "Condition")
@@ -20,7 +21,7 @@ Range = get_model("offer", "Range")
 MAX_NUMBER = 100_000
 
 
-class CustomerConditionForm(forms.Form):
+class CustomerConditionForm(BoundedNumbersMixin, forms.Form):
     kind = forms.ChoiceField(
         label=_("Customers"),
         choices=[(key, klass._meta.verbose_name) for key, klass in CUSTOMER_CONDITIONS.items()],

@@ -19,6 +19,7 @@ from django.db.models.deletion import ProtectedError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import URLPattern, path
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +28,7 @@ from oscar.forms.widgets import DateTimePickerInput
 
 from .. import untrusted  # noqa: F401  (registers the <loyalty_id:...> converter)
 from .common import dashboard_url
+from .forms import BoundedNumbersMixin, check_not_too_far_ahead
 
 #: Fields no typed form shows: polymorphic bookkeeping and timestamps.
 EXCLUDED_FIELDS = frozenset({"polymorphic_ctype", "created_at"})
@@ -80,8 +82,9 @@ def typed_form_class(
     )
 
 
-class ScheduledForm(forms.ModelForm):
-    """Base of forms for objects with ``starts_at``/``ends_at``: date pickers, end after start."""
+class ScheduledForm(BoundedNumbersMixin, forms.ModelForm):
+    """Base of forms for objects with ``starts_at``/``ends_at``: date pickers, end after start,
+    neither in a distant year."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -91,6 +94,12 @@ class ScheduledForm(forms.ModelForm):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        for name in ("starts_at", "ends_at"):
+            if cleaned.get(name):
+                try:
+                    check_not_too_far_ahead(timezone.localdate(cleaned[name]))
+                except forms.ValidationError as error:
+                    self.add_error(name, error)  # also drops it from cleaned
         starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
         if starts and ends and ends <= starts:
             # On the field, so Django skips a model date constraint (one message, not two).

@@ -4,10 +4,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Referral, ReferralSettings
-from .forms import search_field
+from .forms import BoundedNumbersMixin, search_field
 
 
-class ReferralSettingsForm(forms.ModelForm):
+class ReferralSettingsForm(BoundedNumbersMixin, forms.ModelForm):
     class Meta:
         model = ReferralSettings
         fields = [

@@ -8,9 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models import Reward, Tier, TierSettings
 from ..untrusted import IdChoiceField, IdMultipleChoiceField
+from .forms import BoundedNumbersMixin, check_not_too_far_ahead
 
 
-class TierForm(forms.ModelForm):
+class TierForm(BoundedNumbersMixin, forms.ModelForm):
     """A tier and its perks. Refuses thresholds that do not rise with the order (two tiers a
     customer could qualify for at once) and free shipping "above" without an amount; the model's
     validators refuse negative multipliers and amounts."""
@@ -73,7 +74,7 @@ class TierForm(forms.ModelForm):
         return data
 
 
-class TierSettingsForm(forms.ModelForm):
+class TierSettingsForm(BoundedNumbersMixin, forms.ModelForm):
     class Meta:
         model = TierSettings
         fields = ["metric", "window", "rolling_months", "grace_days", "email_upgrades"]
@@ -90,6 +91,7 @@ class PinForm(forms.Form):
         ends_on = self.cleaned_data["ends_on"]
         if ends_on < timezone.localdate():
             raise forms.ValidationError(_("The end date must be today or later."))
+        check_not_too_far_ahead(ends_on)
         return ends_on
 
     def clean_reason(self):

@@ -136,7 +136,7 @@ def test_staff_add_a_second_order_condition_once(staff):
     [
         ({"kind": "exact-orders", "value": ""}, "This kind of condition needs a number."),
         ({"kind": "win-back", "value": "0"}, "Enter 1 or more."),
-        ({"kind": "minimum-orders", "value": "-2"}, "Ensure this value is greater than or equal"),
+        ({"kind": "minimum-orders", "value": "-2"}, "Enter a whole number from 0 to 100,000."),
         ({"kind": "nonsense", "value": "1"}, "Select a valid choice."),
     ],
 )

@@ -127,6 +127,18 @@ def test_settings_switch_the_friends_offer_and_refuse_bad_values(staff):
     assert friend_offer().status == "Suspended"
 
 
+def test_a_huge_monthly_cap_is_refused_with_the_limit_in_words(staff):
+    url = dashboard_url("loyalty-referral-settings")
+    form = staff.get(url).context["form"]
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data["max_rewarded_per_month"] = "9223372036854775807"
+    response = staff.post(url, data)
+    assert response.context["form"].errors["max_rewarded_per_month"] == [
+        "Enter a whole number from 1 to 1,000,000,000."
+    ]
+    assert ReferralSettings.load().max_rewarded_per_month != 9223372036854775807
+
+
 def test_funnel_counts_each_stage_and_ranks_referrers(staff, flagged):
     ada, _referral = flagged
     make_referrer("grace@example.com")

@@ -74,6 +74,42 @@ def test_bad_tier_input_gets_form_errors(staff, family, changes, field, message)
     assert not Tier.objects.filter(name="Gold").exists()
 
 
+@pytest.mark.parametrize(
+    "field, message",
+    [
+        ("entry_bonus", "Enter a whole number from 0 to 1,000,000."),
+        ("birthday_bonus", "Enter a whole number from 0 to 1,000,000."),
+    ],
+)
+def test_huge_tier_numbers_are_refused_with_the_limit_in_words(staff, field, message):
+    response = staff.post(
+        dashboard_url("loyalty-tier-create"), {**TIER_FORM, field: "9223372036854775807"}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors[field] == [message]
+    assert not Tier.objects.filter(name="Gold").exists()
+
+
+def test_a_huge_tier_order_is_refused_not_saved(staff):
+    response = staff.post(
+        dashboard_url("loyalty-tier-create"), {**TIER_FORM, "position": "9223372036854775807"}
+    )
+    assert response.status_code == 200
+    assert "9223372036854775807" not in " ".join(response.context["form"].errors["position"])
+    assert not Tier.objects.filter(name="Gold").exists()
+
+
+def test_a_pin_ending_in_the_year_9999_is_refused(staff, member, family):
+    staff_user = UserFactory(is_staff=True)
+    staff_user.user_permissions.add(Permission.objects.get(codename="add_tierpin"))
+    staff.force_login(staff_user)
+    url = dashboard_url("loyalty-account-pin", member.pk)
+    response = staff.post(url, {"tier": family.pk, "ends_on": "9999-12-31", "reason": "Typo"})
+    assert response.status_code == 400
+    assert "Choose a date within 10 years from today." in response.content.decode()
+    assert not TierPin.objects.exists()
+
+
 def test_rolling_window_of_zero_months_is_refused(staff):
     form = {"metric": "spend", "window": "rolling", "rolling_months": "0", "grace_days": "30"}
     response = staff.post(dashboard_url("loyalty-tier-settings"), form)
