@@ -10,6 +10,7 @@ from oscar.forms.widgets import RemoteSelect
 
 from ..models import Reward, RewardRedemption
 from ..untrusted import IdChoiceField, SelectedIdsOnly
+from ..utils import format_points
 from .common import dashboard_url
 from .forms import CurrencyFormMixin, search_field
 from .polymorphic import (
@@ -79,7 +80,8 @@ class RewardForm(CurrencyFormMixin, ScheduledForm):
         self.fields["description"].widget.attrs["rows"] = 3
         self.fields["points_cost"].error_messages.update(
             min_value=_("A reward costs at least 1 point."),
-            max_value=_("A reward costs at most %(max)s points.") % {"max": f"{MAX_POINTS_COST:,}"},
+            max_value=_("A reward costs at most %(max)s points.")
+            % {"max": format_points(MAX_POINTS_COST)},
         )
         self.fields["voucher_valid_days"].error_messages.update(
             min_value=_("Enter from 1 to 3650 days (ten years)."),

@@ -37,7 +37,7 @@ from ..rewards import available_rewards
 from . import overview
 from .common import DashboardTableMixin, dashboard_url
 from .forms import AccountSearchForm, AdjustmentForm, ProgramSettingsForm
-from .tables import LedgerEntryTable, PointsAccountTable
+from .tables import LedgerEntryTable, PointsAccountTable, signed
 
 ADJUST_PERMISSION = "oscar_loyalty.add_ledgerentry"
 RECENT_DAYS = 30
@@ -202,7 +202,7 @@ class AccountAdjustView(AccountDetailView):
                         request,
                         _("%(points)s points adjusted. Available balance: %(available)s.")
                         % {
-                            "points": f"{data['points']:+,}",
+                            "points": signed(data["points"]),
                             "available": format_points(account.available),
                         },
                     )

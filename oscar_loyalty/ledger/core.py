@@ -76,7 +76,8 @@ def validate_points(points: object) -> int:
         raise InvalidPoints(_("Points must be more than zero."))
     if points > MAX_POINTS_PER_ENTRY:
         raise InvalidPoints(
-            _("At most %(max)s points can be posted at once.") % {"max": MAX_POINTS_PER_ENTRY}
+            _("At most %(max)s points can be posted at once.")
+            % {"max": format_points(MAX_POINTS_PER_ENTRY)}
         )
     return points
 

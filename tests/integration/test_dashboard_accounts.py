@@ -172,8 +172,8 @@ def test_negative_adjustment_deducts_points(staff, account):
         ("1.5", "Goodwill", "Enter a whole number of points, e.g. 50 or -50."),
         ("", "Goodwill", "This field is required."),
         ("0", "Goodwill", "Enter a number of points other than zero."),
-        ("99999999999999999999999", "Goodwill", "At most 1000000000 points can be adjusted"),
-        ("-99999999999999999999999", "Goodwill", "At most 1000000000 points can be adjusted"),
+        ("99999999999999999999999", "Goodwill", "At most 1,000,000,000 points can be adjusted"),
+        ("-99999999999999999999999", "Goodwill", "At most 1,000,000,000 points can be adjusted"),
         ("-1", "Goodwill", "Only 0 points are available to deduct."),
     ],
     ids=["no-reason", "blank-reason", "words", "decimal", "empty", "zero", "huge", "-huge", "-1"],
@@ -188,6 +188,14 @@ def test_bad_adjustments_are_form_errors_not_postings(staff, account, points, re
     assert not LedgerEntry.objects.exists()
     # The same key comes back, so correcting and resending still posts at most once.
     assert f'value="{data["key"]}"' in page
+
+
+def test_adjustment_messages_group_thousands(staff, account):
+    response = post_adjustment(staff, account, "11639")
+    assert "+11,639 points adjusted. Available balance: 11,639." in response.content.decode()
+    data = {**adjust_form(staff, account), "points": "-20000", "reason": "Oops"}
+    response = staff.post(url("loyalty-account-adjust", account.pk), data)
+    assert "Only 11,639 points are available to deduct." in response.content.decode()
 
 
 def test_deducting_more_than_available_is_a_form_error(staff, account):

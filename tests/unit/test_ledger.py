@@ -163,6 +163,11 @@ def test_invalid_points_are_refused_before_any_write(account, points):
     assert not LedgerEntry.objects.exists()
 
 
+def test_too_many_points_at_once_names_the_limit_grouped(account):
+    with pytest.raises(ledger.InvalidPoints, match="At most 1,000,000,000 points can be posted"):
+        ledger.earn(account, 10**13, key="bad")
+
+
 def test_entries_are_append_only(account):
     entry = ledger.earn(account, 10, key="e")
     with pytest.raises(AppendOnlyError):

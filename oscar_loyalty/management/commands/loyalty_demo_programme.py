@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from oscar_loyalty.backfill import backfill_orders
 from oscar_loyalty.demo.programme import set_up_demo_programme
 from oscar_loyalty.progress import ProgressBar
+from oscar_loyalty.utils import format_points
 
 
 class Command(BaseCommand):
@@ -29,5 +30,5 @@ class Command(BaseCommand):
         bar.finish()
         self.stdout.write(
             _("%(awarded)s orders earned %(points)s points.")
-            % {"awarded": result.awarded, "points": result.points}
+            % {"awarded": format_points(result.awarded), "points": format_points(result.points)}
         )
