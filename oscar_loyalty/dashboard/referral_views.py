@@ -13,6 +13,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, TemplateView, UpdateView
 from django_tables2 import SingleTableView
+from oscar.core.loading import get_model
 
 from ..models import Referral, ReferralSettings, ReferralVisit
 from ..offers.referrals import discount_label, referrer_discount_label
@@ -26,6 +27,8 @@ from .referral_forms import (
     ReferralSettingsForm,
 )
 from .referral_tables import ReferralTable
+
+Order = get_model("order", "Order")
 
 REVIEW_PERMISSION = "oscar_loyalty.change_referral"
 
@@ -115,6 +118,12 @@ class ReferralDetailView(DetailView):
         voucher = self.object.referrer_voucher
         context["voucher_orders"] = (
             list(voucher.applications.values_list("order__number", flat=True)) if voucher else []
+        )
+        # The order itself, for its total in its own currency (the referral keeps no currency).
+        context["first_order"] = (
+            Order.objects.filter(number=self.object.order_number).first()
+            if self.object.order_number
+            else None
         )
         context.setdefault("review_form", ReferralReviewForm())
         context["can_review"] = self.request.user.has_perm(REVIEW_PERMISSION)

@@ -7,7 +7,10 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.urls import reverse
 from freezegun import freeze_time
+from oscar.core.loading import get_model
+from oscar.templatetags.currency_filters import currency
 from oscar.test.factories import UserFactory
 
 from oscar_loyalty import ledger
@@ -16,6 +19,8 @@ from oscar_loyalty.offers.referrals import friend_offer
 from oscar_loyalty.referrals import settlement
 from tests.factories import dashboard_url
 from tests.referrals import enable_referrals, first_order, make_referrer, refer_friend
+
+Order = get_model("order", "Order")
 
 pytestmark = pytest.mark.django_db
 
@@ -70,6 +75,15 @@ def test_staff_see_the_list_with_the_rule_that_fired(staff, flagged):
     html = staff.get(dashboard_url("loyalty-referral-list") + "?status=review").content.decode()
     assert "The first order is worth 30.00, below the minimum of 50.00." in html
     assert "1 to review" in html
+
+
+def test_detail_shows_the_first_order_total_in_its_currency(staff, flagged):
+    _ada, referral = flagged
+    order = Order.objects.get(number=referral.order_number)
+    html = staff.get(dashboard_url("loyalty-referral-detail", referral.pk)).content.decode()
+    total = html.split('data-loyalty="first-order-total">')[1].split("<")[0]
+    assert total == currency(order.total_incl_tax, order.currency) == "£30.00"
+    assert reverse("dashboard:order-detail", kwargs={"number": order.number}) in html
 
 
 def test_reviewing_needs_the_change_referral_permission(staff, flagged):
