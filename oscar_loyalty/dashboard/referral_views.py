@@ -18,6 +18,7 @@ from oscar.core.loading import get_model
 from ..models import Referral, ReferralSettings, ReferralVisit
 from ..offers.referrals import discount_label, referrer_discount_label
 from ..referrals import settlement
+from ..referrals.fraud import rule_label
 from ..utils import format_points
 from .common import DashboardTableMixin, dashboard_url
 from .referral_forms import (
@@ -125,6 +126,10 @@ class ReferralDetailView(DetailView):
             if self.object.order_number
             else None
         )
+        context["fired_rules"] = [
+            {**fired, "label": rule_label(fired.get("rule", ""))}
+            for fired in self.object.fired_rules
+        ]
         context.setdefault("review_form", ReferralReviewForm())
         context["can_review"] = self.request.user.has_perm(REVIEW_PERMISSION)
         return context

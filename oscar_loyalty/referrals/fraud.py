@@ -35,6 +35,23 @@ SIGNUP_IP_VELOCITY = "signup_ip_velocity"
 REFERRER_VELOCITY = "referrer_velocity"
 MIN_ORDER_VALUE = "min_order_value"
 
+#: What staff read for each rule; the code stays what ``fired_rules`` stores.
+RULE_LABELS = {
+    SELF_EMAIL: _("Same person: email"),
+    SELF_ADDRESS: _("Same person: address"),
+    SELF_PAYMENT: _("Same person: payment"),
+    NOT_NEW_ACCOUNT: _("Not a new customer: account"),
+    NOT_NEW_EMAIL: _("Not a new customer: email"),
+    SIGNUP_IP_VELOCITY: _("Many sign-ups from one IP address"),
+    REFERRER_VELOCITY: _("Referrer's monthly limit"),
+    MIN_ORDER_VALUE: _("First order below the minimum"),
+}
+
+
+def rule_label(rule: str) -> str:
+    """The rule's name for staff; a code this version does not know shows as it is."""
+    return str(RULE_LABELS.get(rule, rule))
+
 
 def fired(rule: str, reason) -> dict:
     return {"rule": rule, "reason": str(reason), "at": timezone.now().isoformat()}

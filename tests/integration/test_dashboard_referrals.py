@@ -86,6 +86,14 @@ def test_detail_shows_the_first_order_total_in_its_currency(staff, flagged):
     assert reverse("dashboard:order-detail", kwargs={"number": order.number}) in html
 
 
+def test_detail_names_the_rules_that_fired_in_words(staff, flagged):
+    _ada, referral = flagged
+    html = staff.get(dashboard_url("loyalty-referral-detail", referral.pk)).content.decode()
+    rules = html[html.index('data-loyalty="fired-rules"') :].split("</table>")[0]
+    assert "<td>First order below the minimum</td>" in rules
+    assert ">min_order_value<" not in rules
+
+
 def test_reviewing_needs_the_change_referral_permission(staff, flagged):
     ada, referral = flagged
     url = dashboard_url("loyalty-referral-review", referral.pk)
