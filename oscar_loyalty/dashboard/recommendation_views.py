@@ -21,6 +21,15 @@ User = get_user_model()
 BUILDS_SHOWN = 5
 SHOWN = 12  # products shown per explained list
 
+#: What staff read for the quality report's tasks and methods (the report stores the codes); a
+#: method this page does not know, e.g. a benchmark's, shows its code.
+REPORT_TASKS = {"repeat": _("Repeat purchases"), "discovery": _("New products")}
+REPORT_METHODS = {
+    "ours": _("This model"),
+    "popularity": _("Best sellers"),
+    "buy_again": _("Buy again (the customer's own purchases)"),
+}
+
 
 class ExplorerForm(forms.Form):
     customer = forms.CharField(
@@ -69,7 +78,7 @@ class RecommendationsView(FormView):
         context = super().get_context_data(**kwargs)
         builds = list(RecommendationBuild.objects.all()[:BUILDS_SHOWN])
         latest = next((b for b in builds if b.status == RecommendationBuild.SUCCEEDED), None)
-        context.update(builds=builds, latest=latest, report=_report_rows(latest))
+        context.update(builds=builds, latest=latest, **_latest_report(latest))
         form = context["form"]
         if form.is_bound and form.is_valid():
             if form.cleaned_data["customer"] is not None:
@@ -102,13 +111,37 @@ class RecommendationsActionView(View):
         return redirect(dashboard_url("loyalty-recommendations"))
 
 
-def _report_rows(build) -> list[dict]:
+def _latest_report(latest: RecommendationBuild | None) -> dict:
+    """The newest quality report and the build it was measured on. A report is kept on the
+    build it measured, so after "Rebuild now" the one before stays on show until a new one is
+    run."""
+    reported = latest
+    if latest is None or not latest.report:
+        reported = (
+            RecommendationBuild.objects.filter(
+                status=RecommendationBuild.SUCCEEDED, report__isnull=False
+            )
+            .exclude(report={})
+            .first()
+        )
+    return {"reported": reported, "report": _report_rows(reported)}
+
+
+def _report_rows(build: RecommendationBuild | None) -> list[dict]:
     if build is None or not build.report:
         return []
     rows = []
     for task, methods in build.report.get("results", {}).items():
         for method, metrics in methods.items():
-            rows.append({"task": task, "method": method, **metrics})
+            rows.append(
+                {
+                    "task": task,
+                    "method": method,
+                    "task_label": REPORT_TASKS.get(task, task),
+                    "method_label": REPORT_METHODS.get(method, method),
+                    **metrics,
+                }
+            )
     return rows
 
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from oscar.test.factories import UserFactory
 
 from oscar_loyalty.models import ProductNeighbour, RecommendationBuild
@@ -74,6 +75,39 @@ def test_quality_report_numbers_are_shown(staff, shop):
     row = page[page.index('data-task="repeat" data-method="popularity"') :].split("</tr>")[0]
     assert "<td>0.000</td><td>0.000</td><td>0.000</td><td>1.000</td>" in row
     assert 'data-task="discovery" data-method="ours"' in page
+
+
+def run_quality_report(staff, shop) -> str:
+    products, customers = shop
+    buy_products(
+        customers["ann"], [products["kettle"]], date_placed=timezone.now() - timedelta(days=200)
+    )
+    response = staff.post(
+        dashboard_url("loyalty-recommendations-action"), {"action": "report"}, follow=True
+    )
+    return response.content.decode()
+
+
+def test_quality_report_names_tasks_and_methods_in_words(staff, shop):
+    page = run_quality_report(staff, shop)
+    row = page[page.index('data-task="discovery" data-method="buy_again"') :].split("</tr>")[0]
+    assert "<td>New products</td><td>Buy again (the customer&#x27;s own purchases)</td>" in row
+    assert "<td>Repeat purchases</td><td>Best sellers</td>" in page
+    assert "<td>Repeat purchases</td><td>This model</td>" in page
+    assert "<td>buy_again</td>" not in page and "<td>repeat</td>" not in page
+
+
+def test_rebuilding_keeps_the_last_quality_report_on_show(staff, shop):
+    run_quality_report(staff, shop)
+    measured = RecommendationBuild.objects.get(report__isnull=False)
+    staff.post(dashboard_url("loyalty-recommendations-action"), {"action": "build"})
+    assert RecommendationBuild.objects.filter(status=RecommendationBuild.SUCCEEDED).count() == 2
+    page = staff.get(dashboard_url("loyalty-recommendations")).content.decode()
+    assert "No quality report yet" not in page
+    assert 'data-task="repeat" data-method="popularity"' in page
+    built = date_format(timezone.localtime(measured.finished_at), "DATETIME_FORMAT")
+    assert f"Measured on the model built {built}." in page
+    assert "The model has been rebuilt since" in page
 
 
 def test_explorer_shows_what_a_customer_gets_and_why(staff, shop):
