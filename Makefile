@@ -24,7 +24,7 @@ $(VENV)/.installed-test: setup.cfg pyproject.toml | $(BIN)/python
 
 sandbox-data: $(VENV)/.installed-sandbox
 	$(MANAGE) migrate --noinput -v0
-	$(MANAGE) oscar_populate_countries --initial-only
+	$(MANAGE) oscar_populate_countries --initial-only --no-shipping
 	$(MANAGE) loyalty_load_demo_data $(DEMO_ARGS)
 	$(MANAGE) loyalty_demo_programme
 	$(MANAGE) loyalty_recommendations_build

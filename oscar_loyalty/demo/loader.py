@@ -138,21 +138,30 @@ def load_demo_data(
 
 
 def ensure_countries(codes: Iterable[str]) -> dict[str, Any]:
-    """The ``address.Country`` rows of these ISO codes (and GB), made shipping countries."""
-    codes = sorted(set(codes) | {retail.FALLBACK_COUNTRY})
+    """The ``address.Country`` rows of these ISO codes (and GB), for the past orders' addresses.
+
+    The demo shop is a UK one pricing in GBP, so it ships to GB only: Oscar's checkout then
+    leaves out the country field and takes UK postcodes, instead of offering every country
+    ``oscar_populate_countries`` loaded with Afghanistan first.
+    """
+    home = retail.FALLBACK_COUNTRY
+    codes = sorted(set(codes) | {home})
     existing = set(Country.objects.filter(pk__in=codes).values_list("pk", flat=True))
     fields = ("iso_3166_1_a3", "iso_3166_1_numeric", "printable_name")
     Country.objects.bulk_create(
         Country(
             iso_3166_1_a2=code,
             name=retail.COUNTRIES[code][2],
-            is_shipping_country=True,
+            is_shipping_country=code == home,
             **dict(zip(fields, retail.COUNTRIES[code], strict=True)),
         )
         for code in codes
         if code not in existing
     )
-    Country.objects.filter(pk__in=codes, is_shipping_country=False).update(is_shipping_country=True)
+    Country.objects.filter(is_shipping_country=True).exclude(pk=home).update(
+        is_shipping_country=False
+    )
+    Country.objects.filter(pk=home).update(is_shipping_country=True)
     return Country.objects.in_bulk(codes)
 
 

@@ -17,7 +17,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count
 from haystack import connections as haystack_connections
 from haystack.query import SearchQuerySet
-from oscar.core.loading import get_model
+from oscar.core.loading import get_class, get_model
 
 from oscar_loyalty.demo.online_retail import (
     categorise,
@@ -31,6 +31,7 @@ from oscar_loyalty.management.commands.loyalty_load_demo_data import Command
 
 Category = get_model("catalogue", "Category")
 Country = get_model("address", "Country")
+ShippingAddressForm = get_class("checkout.forms", "ShippingAddressForm")
 Line = get_model("order", "Line")
 Order = get_model("order", "Order")
 Product = get_model("catalogue", "Product")
@@ -268,7 +269,32 @@ def test_customers_get_users_and_one_shipping_address_in_their_country(retail_fi
     assert shopper.orders.count() == 3
     assert shopper.orders.values("shipping_address").distinct().count() == 1
     assert not User.objects.filter(email=f"customer{SHOPPER_CUSTOMER}@demo.example.com").exists()
-    assert Country.objects.get(pk="IE").is_shipping_country
+    assert not Country.objects.get(pk="IE").is_shipping_country  # a past order's address only
+
+
+@pytest.mark.django_db
+def test_the_demo_shop_ships_to_the_uk_only_so_checkout_takes_a_uk_postcode(retail_file):
+    # What `make sandbox` did before: every country a shipping country.
+    call_command("oscar_populate_countries", "--initial-only", verbosity=0)
+    assert Country.objects.filter(is_shipping_country=True).count() > 200
+    load(retail_file, "--all")
+
+    assert list(Country.objects.filter(is_shipping_country=True).values_list("pk", flat=True)) == [
+        "GB"
+    ]
+    form = ShippingAddressForm(
+        data={
+            "first_name": "Ann",
+            "last_name": "Smith",
+            "line1": "1 High Street",
+            "line4": "London",
+            "postcode": "SW1A 1AA",
+            "phone_number": "",
+        }
+    )
+    assert "country" not in form.fields
+    assert form.is_valid(), form.errors
+    assert form.instance.country_id == "GB"
 
 
 @pytest.mark.django_db
