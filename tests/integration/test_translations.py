@@ -9,6 +9,8 @@ from django.utils.translation import gettext, ngettext
 from oscar.test.factories import UserFactory
 
 from oscar_loyalty import ledger
+from tests.factories import dashboard_url
+from tests.integration.test_dashboard_rewards import AMOUNT, reward_data
 
 pytestmark = pytest.mark.django_db
 
@@ -110,3 +112,12 @@ def test_dashboard_captions_keep_the_number_in_every_plural_form(language, singu
         for n in (0, 1, 2, 3, 11, 100, 102):
             caption = ngettext(singular, plural, n) % n
             assert str(n) in caption
+
+
+def test_dashboard_limits_are_translated_and_grouped_the_dutch_way(staff, five_off):
+    data = reward_data(None, AMOUNT, stock="9223372036854775807")
+    url = dashboard_url("loyalty-reward-update", five_off.pk)
+    response = staff.post(url, data, HTTP_ACCEPT_LANGUAGE="nl")
+    assert response.context["form"].errors["stock"] == [
+        "Voer een geheel getal in van 0 tot en met 1.000.000.000."
+    ]
