@@ -42,7 +42,7 @@ def _basket_referrals(basket) -> dict[str, Referral]:
         owner = getattr(basket, "owner", None)
         if owner is not None and owner.pk:
             lookup |= Q(friend_id=owner.pk)
-        before_order = Q(status=Referral.WAITING) | Q(status=Referral.REVIEW, order_number="")
+        before_order = Q(status__in=[Referral.WAITING, Referral.REVIEW], order_number="")
         basket._loyalty_referrals = {
             referral.status: referral
             for referral in Referral.objects.filter(lookup, before_order).select_related("referrer")
@@ -119,6 +119,15 @@ def referrer_voucher_label(settings: ReferralSettings) -> str:
 
 def friend_offer():
     return ConditionalOffer.objects.filter(condition__proxy_class=FRIEND_CONDITION).first()
+
+
+def is_friend_offer(offer_id: int | None) -> bool:
+    return (
+        offer_id is not None
+        and ConditionalOffer.objects.filter(
+            pk=offer_id, condition__proxy_class=FRIEND_CONDITION
+        ).exists()
+    )
 
 
 def sync_friend_offer(settings: ReferralSettings):

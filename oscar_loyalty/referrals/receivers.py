@@ -10,7 +10,7 @@ from oscar.core.loading import get_class, get_model
 from .. import caching, conf
 from ..models import Referral, ReferralSettings
 from ..receivers import _after_commit, _is_refund
-from . import capture, tasks
+from . import capture, settlement, tasks
 from .codes import ReferralCodeError, normalise_code, referrer_for_code
 
 order_placed = get_class("order.signals", "order_placed")
@@ -18,8 +18,22 @@ order_status_changed = get_class("order.signals", "order_status_changed")
 user_registered = get_class("customer.signals", "user_registered")
 basket_addition = get_class("basket.signals", "basket_addition")
 PaymentEvent = get_model("order", "PaymentEvent")
+Order = get_model("order", "Order")
+OrderDiscount = get_model("order", "OrderDiscount")
 
 SIGNUP_FIELD = "referral_code"
+
+
+@receiver(post_save, sender=Order, dispatch_uid="oscar_loyalty.referrals.claim_first_order")
+def claim_first_order(sender, instance, created, raw=False, **kwargs):
+    if created and not raw:
+        settlement.claim_first_order(instance)
+
+
+@receiver(post_save, sender=OrderDiscount, dispatch_uid="oscar_loyalty.referrals.discount")
+def check_friend_discount(sender, instance, created, raw=False, **kwargs):
+    if created and not raw:
+        settlement.check_friend_discount(instance)
 
 
 @receiver(order_placed, dispatch_uid="oscar_loyalty.referrals.order_placed")

@@ -1,5 +1,9 @@
 """From the friend's first order to the referrer's reward, and back when things go wrong.
 
+* an order is created -> :func:`claim_first_order`, inside Oscar's order transaction: the
+  first order placed claims the referral, so a second order (another basket or device, or
+  placed before the task below ran) neither counts nor keeps the friend's discount
+  (:func:`check_friend_discount` stops it);
 * first order placed -> :func:`record_first_order` (fraud rules; ORDERED or REVIEW);
 * return window over (``confirm_due_points`` sweep) or a confirming status ->
   :func:`pay_referrer`: points through the ledger (key ``referral:<id>:reward``) or, if the
@@ -21,14 +25,18 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from oscar.core.loading import get_class
 
 from .. import ledger
 from ..models import LedgerEntry, ProgramSettings, Referral, ReferralSettings
-from ..offers.referrals import issue_referrer_voucher, retire_voucher
+from ..offers.referrals import is_friend_offer, issue_referrer_voucher, retire_voucher
 from ..utils import batched_by_pk
 from .codes import normalise_email
 from .fraud import rules_at_first_order, rules_at_reward
+
+UnableToPlaceOrder = get_class("order.exceptions", "UnableToPlaceOrder")
 
 
 class ReviewError(Exception):
@@ -43,20 +51,73 @@ def _locked(referral_id: int) -> Referral | None:
     return Referral.objects.select_for_update().filter(pk=referral_id).first()
 
 
-def record_first_order(order) -> Referral | None:
-    """Tie the friend's first order to their referral and run the first-order rules.
-    Idempotent: a referral records one order."""
+def _friend_lookup(order) -> Q:
+    """The referral of the shopper who placed ``order``: by basket (a guest) or account."""
     lookup = Q(basket_id=order.basket_id) if order.basket_id else Q(pk__in=[])
     if order.user_id:
         lookup |= Q(friend_id=order.user_id)
-    found = Referral.objects.filter(lookup, order_number="").values_list("pk", flat=True).first()
+    return lookup
+
+
+def claim_first_order(order) -> Referral | None:
+    """Inside the order's transaction: tie the friend's referral to the first order placed.
+
+    The row lock and the ``order_number=""`` filter make two orders placed at once claim it
+    once (PostgreSQL re-checks the filter after waiting for the lock). The fraud rules run later
+    in :func:`record_first_order`: they need the payment sources, saved after the order."""
+    with transaction.atomic():
+        referral = (
+            Referral.objects.select_for_update()
+            .filter(
+                _friend_lookup(order),
+                order_number="",
+                status__in=(Referral.WAITING, Referral.REVIEW),
+            )
+            .first()
+        )
+        if referral is not None:
+            referral.order_number = str(order.number)
+            referral.save(update_fields=["order_number"])
+    return referral
+
+
+def check_friend_discount(discount) -> None:
+    """Inside the order's transaction: an order may keep the friend's discount only if it
+    claimed the referral. Raises ``UnableToPlaceOrder`` (the checkout shows the message and
+    gives the basket back, which is then priced without the discount)."""
+    if not is_friend_offer(discount.offer_id):
+        return
+    if not Referral.objects.filter(order_number=discount.order.number).exists():
+        raise UnableToPlaceOrder(
+            gettext(
+                "The referral discount on your first order was already used for another "
+                "order. Please check your basket and try again."
+            )
+        )
+
+
+def record_first_order(order) -> Referral | None:
+    """Run the first-order rules on the order that claimed the friend's referral (or, for an
+    order placed before claims existed, the referral still free). Idempotent: a referral
+    records one order."""
+    found = (
+        Referral.objects.filter(
+            Q(order_number=order.number) | (_friend_lookup(order) & Q(order_number=""))
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )
     if found is None:
         return None
     settings = ReferralSettings.load()
     window = ProgramSettings.load().return_window_days
     with transaction.atomic():
         referral = _locked(found)
-        if referral.order_number or referral.status not in (Referral.WAITING, Referral.REVIEW):
+        if (
+            referral.ordered_at is not None
+            or referral.order_number not in ("", str(order.number))
+            or referral.status not in (Referral.WAITING, Referral.REVIEW)
+        ):
             return referral
         referral.order_number = order.number
         referral.ordered_at = order.date_placed
@@ -145,7 +206,8 @@ def order_reversed(order, refunded_share: Decimal = Decimal(1)) -> Referral | No
     settings = ReferralSettings.load()
     with transaction.atomic():
         referral = _locked(referral.pk)
-        waiting = (Referral.ORDERED, Referral.REVIEW)
+        # WAITING: the order claimed the referral but its first-order task has not run yet.
+        waiting = (Referral.WAITING, Referral.ORDERED, Referral.REVIEW)
         if referral.status in waiting and refunded_share >= 1:
             referral.status = Referral.CANCELLED
             referral.save(update_fields=["status"])
