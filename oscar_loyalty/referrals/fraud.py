@@ -3,14 +3,17 @@ recorded on the referral with its reason, and the referral goes to the dashboard
 (never silently dropped).
 
 Rules run when their facts are known: at sign-up (email, IP), at the first order (address,
-payment, earlier orders, order value) and when the reward is due (monthly velocity).
+payment, earlier orders, order value), when part of it is refunded before the reward (order
+value) and when the reward is due (monthly velocity).
 """
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 
+from django.conf import settings as django_settings
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -137,16 +140,57 @@ def rules_at_first_order(referral: Referral, order, settings: ReferralSettings) 
         found += same_payment(referral, order)
     if settings.check_new_customer:
         found += ordered_before(referral, order.email, order)
+    found += below_minimum(order, settings)
+    return found
+
+
+def below_minimum(order, settings: ReferralSettings) -> list[dict]:
+    """The minimum is in the shop's currency: an order in another cannot be held against it
+    (no exchange rates here), so staff decide."""
     minimum = settings.min_first_order_value
-    if minimum is not None and order.basket_total_incl_tax < minimum:
-        found.append(
+    if minimum is None:
+        return []
+    shop_currency = django_settings.OSCAR_DEFAULT_CURRENCY
+    if order.currency and order.currency != shop_currency:
+        return [
+            fired(
+                MIN_ORDER_VALUE,
+                _(
+                    "The first order is in %(currency)s; the minimum first order value is in "
+                    "%(shop_currency)s."
+                )
+                % {"currency": order.currency, "shop_currency": shop_currency},
+            )
+        ]
+    if order.basket_total_incl_tax < minimum:
+        return [
             fired(
                 MIN_ORDER_VALUE,
                 _("The first order is worth %(value)s, below the minimum of %(minimum)s.")
                 % {"value": order.basket_total_incl_tax, "minimum": minimum},
             )
+        ]
+    return []
+
+
+def below_minimum_after_refunds(
+    referral: Referral, refunded_share: Decimal, settings: ReferralSettings
+) -> list[dict]:
+    """Part of the first order was refunded before the reward: what the friend kept is held
+    against the minimum, as the whole order was when it was placed."""
+    minimum = settings.min_first_order_value
+    if minimum is None or referral.order_value is None:
+        return []
+    kept = (referral.order_value * (1 - refunded_share)).quantize(Decimal("0.01"))
+    if kept >= minimum:
+        return []
+    return [
+        fired(
+            MIN_ORDER_VALUE,
+            _("After refunds the first order is worth %(value)s, below the minimum of %(minimum)s.")
+            % {"value": kept, "minimum": minimum},
         )
-    return found
+    ]
 
 
 def address_key(line1: str, postcode: str) -> str:

@@ -34,7 +34,7 @@ from ..models import LedgerEntry, ProgramSettings, Referral, ReferralSettings
 from ..offers.referrals import is_friend_offer, issue_referrer_voucher, retire_voucher
 from ..utils import batched_by_pk
 from .codes import normalise_email
-from .fraud import rules_at_first_order, rules_at_reward
+from .fraud import below_minimum_after_refunds, rules_at_first_order, rules_at_reward
 
 UnableToPlaceOrder = get_class("order.exceptions", "UnableToPlaceOrder")
 
@@ -197,8 +197,10 @@ def order_confirmed(order) -> Referral | None:
 def order_reversed(order, refunded_share: Decimal = Decimal(1)) -> Referral | None:
     """The first order was cancelled (share 1) or refunded (its refunded share, 0..1).
 
-    Before the reward: a cancellation or full refund ends the referral with nothing paid.
-    After it: the reward is taken back if the refund policy says so.
+    Before the reward: a cancellation, a full refund or a refund the policy would take the
+    reward back for ends the referral with nothing paid; a partial refund that leaves the
+    order below the minimum first order value sends it to review. After it: the reward is
+    taken back if the refund policy says so.
     """
     referral = _for_order(order)
     if referral is None or refunded_share <= 0:
@@ -208,9 +210,22 @@ def order_reversed(order, refunded_share: Decimal = Decimal(1)) -> Referral | No
         referral = _locked(referral.pk)
         # WAITING: the order claimed the referral but its first-order task has not run yet.
         waiting = (Referral.WAITING, Referral.ORDERED, Referral.REVIEW)
-        if referral.status in waiting and refunded_share >= 1:
+        if referral.status in waiting and (
+            refunded_share >= 1 or _policy_reverses(settings, refunded_share)
+        ):
+            # What the policy would take back after the reward is never paid before it.
             referral.status = Referral.CANCELLED
             referral.save(update_fields=["status"])
+        elif referral.status in waiting:
+            fired = (
+                []
+                if referral.approved
+                else below_minimum_after_refunds(referral, refunded_share, settings)
+            )
+            if fired:
+                referral.fired_rules = [*referral.fired_rules, *fired]
+                referral.status = Referral.REVIEW
+                referral.save(update_fields=["fired_rules", "status"])
         elif (
             referral.status == Referral.REWARDED
             and referral.reward_kept_at is None
