@@ -4,7 +4,7 @@ recorded on the referral with its reason, and the referral goes to the dashboard
 
 Rules run when their facts are known: at sign-up (email, IP), at the first order (address,
 payment, earlier orders, order value), when part of it is refunded before the reward (order
-value) and when the reward is due (monthly velocity).
+value) and when the reward is due (the referrer's account still active, monthly velocity).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ NOT_NEW_ACCOUNT = "not_new_account"
 NOT_NEW_EMAIL = "not_new_email"
 SIGNUP_IP_VELOCITY = "signup_ip_velocity"
 REFERRER_VELOCITY = "referrer_velocity"
+REFERRER_INACTIVE = "referrer_inactive"
 MIN_ORDER_VALUE = "min_order_value"
 
 #: What staff read for each rule; the code stays what ``fired_rules`` stores.
@@ -253,6 +254,10 @@ def same_payment(referral: Referral, order) -> list[dict]:
 
 
 def rules_at_reward(referral: Referral, settings: ReferralSettings) -> list[dict]:
+    """Always: a referrer whose account was deactivated (closed, or blocked by staff) since
+    is not paid without a decision. Then the monthly velocity limit, if set."""
+    if not referral.referrer.is_active:
+        return [fired(REFERRER_INACTIVE, _("The referrer's account is inactive."))]
     limit = settings.max_rewarded_per_month
     if not limit:
         return []

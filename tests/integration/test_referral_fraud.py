@@ -188,3 +188,19 @@ def test_approved_referral_is_paid_and_rejected_one_is_not(on_commit):
     assert ledger.account_for_user(ada).available == 1000
     with pytest.raises(settlement.ReviewError):
         settlement.approve(refused[0], staff)
+
+
+def test_referrer_deactivated_before_the_reward_is_not_paid_until_staff_approve(on_commit):
+    enable_referrals()
+    ada, code = make_referrer()
+    friend, referral = refer_friend(code)
+    order = on_commit(first_order, friend)
+    type(ada).objects.filter(pk=ada.pk).update(is_active=False)
+
+    settlement.order_confirmed(order)
+    assert rules(referral) == ["referrer_inactive"]
+    assert referral.status == Referral.REVIEW
+    assert ledger.account_for_user(ada).available == 0
+
+    settlement.approve(referral, UserFactory(is_staff=True), "Reactivated, owed")
+    assert ledger.account_for_user(ada).available == 1000
