@@ -153,6 +153,17 @@ class ReferralSettings(models.Model):
     def pays_referrer_voucher(self) -> bool:
         return self.referrer_reward_type == self.VOUCHER
 
+    def referrer_reward_terms(self) -> dict:
+        """The referrer's reward as it stands, kept on a referral at its first order so that
+        a later change of the settings does not change what that referral pays."""
+        if self.pays_referrer_voucher:
+            return {
+                "type": self.VOUCHER,
+                "discount_type": self.referrer_discount_type,
+                "discount_value": str(self.referrer_discount_value),
+            }
+        return {"type": self.POINTS, "points": self.referrer_points}
+
     @classmethod
     def load(cls) -> "ReferralSettings":
         found, _created = cls.objects.get_or_create(pk=1)
@@ -247,6 +258,12 @@ class Referral(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         verbose_name=_("reviewed by"),
+    )
+    reward_terms = models.JSONField(
+        _("referrer's reward, as the settings said at the first order"),
+        default=dict,
+        blank=True,
+        help_text=_("What the referrer is paid when the first order is confirmed."),
     )
     reward_entry = models.ForeignKey(
         LedgerEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -9,6 +9,7 @@ Oscar's amount discount, kept in step with the referral settings by :func:`sync_
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Q
@@ -192,20 +193,18 @@ def issue_friend_voucher(referral: Referral, settings: ReferralSettings):
     return voucher
 
 
-def issue_referrer_voucher(settings: ReferralSettings):
-    """The referrer's reward in voucher mode: a single-use code for the discount in the
-    settings, which works only in the referrer's own basket (the reward vouchers' customer
-    condition finds it through ``Referral.referrer_voucher``, which the caller sets under the
-    referral's row lock)."""
+def issue_referrer_voucher(discount_type: str, discount_value: Decimal):
+    """The referrer's reward in voucher mode: a single-use code for the discount (from the
+    referral's reward terms), which works only in the referrer's own basket (the reward
+    vouchers' customer condition finds it through ``Referral.referrer_voucher``, which the
+    caller sets under the referral's row lock)."""
     all_products = all_products_range()
     benefit = Benefit.objects.create(
-        value=settings.referrer_discount_value,
-        range=all_products,
-        **_benefit_fields(settings.referrer_discount_type),
+        value=discount_value, range=all_products, **_benefit_fields(discount_type)
     )
     voucher, _offer = issue_customer_voucher(
         gettext("Referral reward: %(discount)s off")
-        % {"discount": _discount(settings.referrer_discount_type, benefit.value)},
+        % {"discount": _discount(discount_type, benefit.value)},
         all_products,
         benefit,
         timezone.now() + timedelta(days=VOUCHER_VALID_DAYS),

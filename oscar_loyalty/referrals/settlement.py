@@ -7,7 +7,8 @@
 * first order placed -> :func:`record_first_order` (fraud rules; ORDERED or REVIEW);
 * return window over (``confirm_due_points`` sweep) or a confirming status ->
   :func:`pay_referrer`: points through the ledger (key ``referral:<id>:reward``) or, if the
-  settings say so, a single-use voucher only the referrer can use (``referrer_voucher``);
+  settings said so at the first order (``reward_terms``), a single-use voucher only the
+  referrer can use (``referrer_voucher``);
 * cancelled, or fully refunded, before that -> CANCELLED, nothing paid;
 * refunded after -> reversed as the refund policy says: points by a ledger reversal (key
   ``referral:<id>:reward:reverse``), an unused voucher by ending it; a used one cannot be
@@ -123,6 +124,7 @@ def record_first_order(order) -> Referral | None:
         referral.ordered_at = order.date_placed
         referral.order_value = order.basket_total_incl_tax
         referral.confirm_at = order.date_placed + timedelta(days=window)
+        referral.reward_terms = settings.referrer_reward_terms()
         if not referral.friend_email:
             referral.friend_email = normalise_email(order.email)
         fired = [] if referral.approved else rules_at_first_order(referral, order, settings)
@@ -137,8 +139,10 @@ def record_first_order(order) -> Referral | None:
 
 def pay_referrer(referral_id: int, *, at: datetime | None = None) -> Referral | None:
     """Pay the referrer for a confirmed first order (points or a voucher, as the settings
-    say), unless the monthly velocity rule sends it to review. Returns the referral when it
-    was paid now, else None. The row lock and the status check make replays pay once."""
+    said when the first order was placed: ``reward_terms``), unless a rule at reward time
+    sends it to review. Switching referrals off later does not stop it: the friend already had
+    their discount. Returns the referral when it was paid now, else None. The row lock and
+    the status check make replays pay once."""
     settings = ReferralSettings.load()
     at = at or timezone.now()
     with transaction.atomic():
@@ -151,12 +155,15 @@ def pay_referrer(referral_id: int, *, at: datetime | None = None) -> Referral | 
             referral.status = Referral.REVIEW
             referral.save(update_fields=["fired_rules", "status"])
             return None
-        if settings.pays_referrer_voucher:
-            referral.referrer_voucher = issue_referrer_voucher(settings)
+        terms = referral.reward_terms or settings.referrer_reward_terms()
+        if terms["type"] == ReferralSettings.VOUCHER:
+            referral.referrer_voucher = issue_referrer_voucher(
+                terms["discount_type"], Decimal(terms["discount_value"])
+            )
         else:
             referral.reward_entry = ledger.earn(
                 ledger.account_for_user(referral.referrer),
-                settings.referrer_points,
+                terms["points"],
                 key=reward_key(referral),
                 kind=LedgerEntry.BONUS,
                 description=str(_("Referral: your friend's first order was confirmed")),

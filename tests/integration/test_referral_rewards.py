@@ -129,3 +129,24 @@ def test_shoppers_see_only_their_own_referrals(referred):
     html = client.get(reverse("oscar_loyalty:account")).content.decode()
     assert "b•••@example.net" not in html
     assert "Friends who use your link or code show here." in html
+
+
+def test_reward_is_what_the_settings_said_when_the_first_order_was_placed(referred, on_commit):
+    ada, bob, referral = referred
+    order = on_commit(first_order, bob)
+    enable_referrals(referrer_reward_type=ReferralSettings.VOUCHER, referrer_points=5)
+
+    confirm(order, on_commit)
+    referral.refresh_from_db()
+    assert referral.status == Referral.REWARDED
+    assert referral.referrer_voucher is None
+    assert balance(ada) == 1000
+
+
+def test_switching_referrals_off_still_pays_for_first_orders_already_placed(referred, on_commit):
+    ada, bob, _referral = referred
+    order = on_commit(first_order, bob)
+    enable_referrals(is_enabled=False)
+
+    confirm(order, on_commit)
+    assert balance(ada) == 1000
