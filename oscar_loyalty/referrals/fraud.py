@@ -58,7 +58,27 @@ def rule_label(rule: str) -> str:
 
 
 def fired(rule: str, reason) -> dict:
-    return {"rule": rule, "reason": str(reason), "at": timezone.now().isoformat()}
+    return {
+        "rule": rule,
+        "reason": str(reason),
+        "at": timezone.now().isoformat(),
+        "approved": False,
+    }
+
+
+def approve_fired(referral: Referral) -> None:
+    """Staff cleared the referral: the rules that fired so far no longer count. Rules that fire
+    later (a monthly limit reached since, a deactivated referrer) still send it to review."""
+    referral.fired_rules = [{**rule, "approved": True} for rule in referral.fired_rules]
+
+
+def unapproved(referral: Referral, found: list[dict]) -> list[dict]:
+    """``found`` less the rules staff already cleared on this referral (a rule recorded
+    before approvals were per rule counts as cleared when the referral was approved)."""
+    cleared = {
+        rule["rule"] for rule in referral.fired_rules if rule.get("approved", referral.approved)
+    }
+    return [rule for rule in found if rule["rule"] not in cleared]
 
 
 # --- at sign-up --------------------------------------------------------------------------------

@@ -35,7 +35,13 @@ from ..models import LedgerEntry, ProgramSettings, Referral, ReferralSettings
 from ..offers.referrals import is_friend_offer, issue_referrer_voucher, retire_voucher
 from ..utils import batched_by_pk
 from .codes import normalise_email
-from .fraud import below_minimum_after_refunds, rules_at_first_order, rules_at_reward
+from .fraud import (
+    approve_fired,
+    below_minimum_after_refunds,
+    rules_at_first_order,
+    rules_at_reward,
+    unapproved,
+)
 
 UnableToPlaceOrder = get_class("order.exceptions", "UnableToPlaceOrder")
 
@@ -127,7 +133,7 @@ def record_first_order(order) -> Referral | None:
         referral.reward_terms = settings.referrer_reward_terms()
         if not referral.friend_email:
             referral.friend_email = normalise_email(order.email)
-        fired = [] if referral.approved else rules_at_first_order(referral, order, settings)
+        fired = unapproved(referral, rules_at_first_order(referral, order, settings))
         if fired:
             referral.fired_rules = [*referral.fired_rules, *fired]
             referral.status = Referral.REVIEW
@@ -149,7 +155,7 @@ def pay_referrer(referral_id: int, *, at: datetime | None = None) -> Referral | 
         referral = _locked(referral_id)
         if referral is None or referral.status != Referral.ORDERED:
             return None
-        fired = [] if referral.approved else rules_at_reward(referral, settings)
+        fired = unapproved(referral, rules_at_reward(referral, settings))
         if fired:
             referral.fired_rules = [*referral.fired_rules, *fired]
             referral.status = Referral.REVIEW
@@ -224,10 +230,8 @@ def order_reversed(order, refunded_share: Decimal = Decimal(1)) -> Referral | No
             referral.status = Referral.CANCELLED
             referral.save(update_fields=["status"])
         elif referral.status in waiting:
-            fired = (
-                []
-                if referral.approved
-                else below_minimum_after_refunds(referral, refunded_share, settings)
+            fired = unapproved(
+                referral, below_minimum_after_refunds(referral, refunded_share, settings)
             )
             if fired:
                 referral.fired_rules = [*referral.fired_rules, *fired]
@@ -272,11 +276,13 @@ def _policy_reverses(settings: ReferralSettings, refunded_share: Decimal) -> boo
 
 
 def approve(referral: Referral, staff_user, note: str = "") -> Referral:
-    """Clear a flagged referral: it goes on as if no rule had fired (and is paid at once when
-    its first order is already confirmed)."""
+    """Clear a flagged referral: it goes on as if the rules that fired so far had not (and is
+    paid at once when its first order is already confirmed, unless a rule that had not fired
+    yet, such as the monthly limit, now does)."""
     with transaction.atomic():
         locked = _review(referral, staff_user, note)
         locked.approved = True
+        approve_fired(locked)
         locked.status = Referral.ORDERED if locked.order_number else Referral.WAITING
         locked.save()
     if locked.status == Referral.ORDERED and locked.confirm_at <= timezone.now():

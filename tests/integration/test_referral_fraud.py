@@ -204,3 +204,27 @@ def test_referrer_deactivated_before_the_reward_is_not_paid_until_staff_approve(
 
     settlement.approve(referral, UserFactory(is_staff=True), "Reactivated, owed")
     assert ledger.account_for_user(ada).available == 1000
+
+
+def test_approval_covers_the_rules_that_fired_not_the_monthly_limit_reached_later(on_commit):
+    """Staff cleared a first order below the minimum; by the time it is confirmed the
+    referrer has reached the monthly limit: it goes back to review rather than past it."""
+    enable_referrals(min_first_order_value=Decimal("50.00"), max_rewarded_per_month=1)
+    ada, code = make_referrer()
+    staff = UserFactory(is_staff=True)
+    small_friend, small = refer_friend(code, "bob@example.net")
+    small_order = on_commit(first_order, small_friend)  # 30.00, below the minimum
+    settlement.approve(small, staff, "Fine")
+    big_friend, _big = refer_friend(code, "carol@example.net")
+    settlement.order_confirmed(on_commit(first_order, big_friend, price="90.00"))
+    assert ledger.account_for_user(ada).available == 1000
+
+    settlement.order_confirmed(small_order)
+    assert rules(small) == ["min_order_value", "referrer_velocity"]
+    assert small.status == Referral.REVIEW
+    assert ledger.account_for_user(ada).available == 1000
+
+    settlement.approve(small, staff, "Over the limit, but fine")
+    small.refresh_from_db()
+    assert small.status == Referral.REWARDED
+    assert ledger.account_for_user(ada).available == 2000
