@@ -1,16 +1,18 @@
-"""Referral races on real PostgreSQL connections: two sweeps, two first orders at once."""
+"""Referral races on real PostgreSQL connections: two sweeps, two first orders, a sweep and a
+refund, two staff approving, the order-placed task twice, each at once."""
 
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 from oscar.core.loading import get_model
+from oscar.test.factories import UserFactory
 
 from oscar_loyalty.models import Referral, ReferralSettings
 from oscar_loyalty.referrals import settlement
 from tests.concurrency.test_ledger_races import run_in_threads
 from tests.integration.test_referral_first_order_claim import place, priced_basket
-from tests.referrals import enable_referrals, first_order, make_referrer, refer_friend
+from tests.referrals import balance, enable_referrals, first_order, make_referrer, refer_friend
 
 Order = get_model("order", "Order")
 Voucher = get_model("voucher", "Voucher")
@@ -55,3 +57,59 @@ def test_two_orders_placed_at_once_get_the_friend_discount_once():
     ]
     referral.refresh_from_db()
     assert referral.order_number == str(orders[0].number)
+
+
+@pytest.mark.parametrize("reward", [ReferralSettings.POINTS, ReferralSettings.VOUCHER])
+def test_sweep_and_full_refund_at_once_leave_no_reward(reward):
+    """Whichever takes the referral's lock first, the referrer ends with nothing: no reward, or
+    the reward and then its reversal (the default policy takes it back on a full refund)."""
+    enable_referrals(referrer_reward_type=reward)
+    ada, code = make_referrer()
+    bob, referral = refer_friend(code)
+    order = first_order(bob)
+    settlement.record_first_order(order)
+    now = timezone.now()
+    Referral.objects.filter(pk=referral.pk).update(confirm_at=now)
+
+    results = run_in_threads(
+        2,
+        lambda i: settlement.settle_due_referrals(now) if i else settlement.order_reversed(order),
+    )
+
+    assert not [result for result in results if isinstance(result, Exception)], results
+    referral.refresh_from_db()
+    assert referral.status in (Referral.CANCELLED, Referral.REVERSED)
+    assert balance(ada) == 0
+    if referral.referrer_voucher is not None:
+        assert not referral.referrer_voucher.is_active()
+
+
+def test_two_staff_approving_at_once_pay_once():
+    enable_referrals(min_first_order_value=Decimal("100.00"))
+    ada, code = make_referrer()
+    bob, referral = refer_friend(code)
+    order = first_order(bob)
+    settlement.record_first_order(order)
+    settlement.order_confirmed(order)
+    referral.refresh_from_db()
+    assert referral.status == Referral.REVIEW
+    staff = [UserFactory(is_staff=True), UserFactory(is_staff=True)]
+
+    results = run_in_threads(2, lambda i: settlement.approve(referral, staff[i], "ok"))
+
+    outcomes = sorted(type(result).__name__ for result in results)
+    assert outcomes == ["Referral", "ReviewError"]
+    assert balance(ada) == 1000
+
+
+def test_order_placed_task_twice_at_once_records_the_first_order_once():
+    enable_referrals()
+    _ada, code = make_referrer()
+    bob, referral = refer_friend(code)
+    order = first_order(bob)
+
+    results = run_in_threads(2, lambda _i: settlement.record_first_order(order))
+
+    assert [type(result) for result in results] == [Referral, Referral]
+    referral.refresh_from_db()
+    assert (referral.status, referral.order_number) == (Referral.ORDERED, str(order.number))
