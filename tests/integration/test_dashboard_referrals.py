@@ -127,6 +127,31 @@ def test_rejecting_pays_nothing_and_notes_need_text(client, flagged):
     assert ledger.account_for_user(ada).available == 0
 
 
+def test_approving_after_the_first_order_was_cancelled_pays_nothing(client, flagged, on_commit):
+    ada, referral = flagged
+    order = Order.objects.get(number=referral.order_number)
+    on_commit(order.set_status, "Cancelled")
+    client.force_login(reviewer())
+    url = dashboard_url("loyalty-referral-review", referral.pk)
+    response = client.post(url, {"action": "approve"})
+    assert "This referral is no longer waiting for review." in response.content.decode()
+    referral.refresh_from_db()
+    assert referral.status == Referral.CANCELLED
+    assert ledger.account_for_user(ada).available == 0
+
+
+def test_rejecting_after_it_was_approved_and_paid_keeps_one_decision(client, flagged):
+    ada, referral = flagged
+    client.force_login(reviewer())
+    url = dashboard_url("loyalty-referral-review", referral.pk)
+    client.post(url, {"action": "approve"})
+    response = client.post(url, {"action": "reject"})
+    assert "This referral is no longer waiting for review." in response.content.decode()
+    referral.refresh_from_db()
+    assert referral.status == Referral.REWARDED
+    assert ledger.account_for_user(ada).available == 1000
+
+
 def test_reviewing_an_unknown_referral_is_a_404(client):
     client.force_login(reviewer())
     url = dashboard_url("loyalty-referral-review", 999999)
