@@ -15,7 +15,8 @@
   taken back, which is recorded (``reward_kept_at``) for staff.
 
 Every step locks the referral row and checks its status, and the ledger keys make replays
-(retried tasks, repeated signals, two sweeps at once) post nothing twice.
+(retried tasks, repeated signals, two sweeps at once) post nothing twice. Under a monthly
+limit, paying also locks the referrer's row, so their referrals are counted one at a time.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -155,6 +157,8 @@ def pay_referrer(referral_id: int, *, at: datetime | None = None) -> Referral | 
         referral = _locked(referral_id)
         if referral is None or referral.status != Referral.ORDERED:
             return None
+        if settings.max_rewarded_per_month:
+            _lock_referrer(referral)
         fired = unapproved(referral, rules_at_reward(referral, settings))
         if fired:
             referral.fired_rules = [*referral.fired_rules, *fired]
@@ -181,6 +185,18 @@ def pay_referrer(referral_id: int, *, at: datetime | None = None) -> Referral | 
         referral.rewarded_at = at
         referral.save(update_fields=["status", "reward_entry", "referrer_voucher", "rewarded_at"])
     return referral
+
+
+def _lock_referrer(referral: Referral) -> None:
+    """Pay one referrer's referrals one at a time: each referral's own row lock would let two
+    of them pass the monthly count at once. Taken after the referral's lock, always in that
+    order, so two payments cannot deadlock."""
+    list(
+        get_user_model()
+        .objects.select_for_update()
+        .filter(pk=referral.referrer_id)
+        .values_list("pk", flat=True)
+    )
 
 
 def settle_due_referrals(now: datetime) -> int:

@@ -113,3 +113,20 @@ def test_order_placed_task_twice_at_once_records_the_first_order_once():
     assert [type(result) for result in results] == [Referral, Referral]
     referral.refresh_from_db()
     assert (referral.status, referral.order_number) == (Referral.ORDERED, str(order.number))
+
+
+def test_two_referrals_paid_at_once_respect_the_monthly_limit():
+    enable_referrals(max_rewarded_per_month=1)
+    ada, code = make_referrer()
+    referrals = []
+    for email in ("bob@example.net", "carol@example.net"):
+        friend, referral = refer_friend(code, email)
+        settlement.record_first_order(first_order(friend))
+        referrals.append(referral)
+
+    paid = run_in_threads(2, lambda i: settlement.pay_referrer(referrals[i].pk))
+
+    assert sorted(type(result).__name__ for result in paid) == ["NoneType", "Referral"]
+    statuses = sorted(Referral.objects.values_list("status", flat=True))
+    assert statuses == [Referral.REVIEW, Referral.REWARDED]
+    assert balance(ada) == 1000
