@@ -37,6 +37,7 @@ NOT_NEW_EMAIL = "not_new_email"
 SIGNUP_IP_VELOCITY = "signup_ip_velocity"
 REFERRER_VELOCITY = "referrer_velocity"
 REFERRER_INACTIVE = "referrer_inactive"
+REFERRALS_OFF = "referrals_off"
 MIN_ORDER_VALUE = "min_order_value"
 
 #: What staff read for each rule; the code stays what ``fired_rules`` stores.
@@ -150,6 +151,12 @@ def ordered_before(referral: Referral, email: str, order) -> list[dict]:
 
 
 # --- at the first order ------------------------------------------------------------------------
+
+
+def referrals_were_off() -> dict:
+    """Not a fraud rule: recorded on a referral whose first order was placed while referrals
+    were switched off, which ends it unpaid."""
+    return fired(REFERRALS_OFF, _("Referrals were switched off when the first order was placed."))
 
 
 def rules_at_first_order(referral: Referral, order, settings: ReferralSettings) -> list[dict]:

@@ -40,6 +40,7 @@ from .codes import normalise_email
 from .fraud import (
     approve_fired,
     below_minimum_after_refunds,
+    referrals_were_off,
     rules_at_first_order,
     rules_at_reward,
     unapproved,
@@ -135,6 +136,12 @@ def record_first_order(order) -> Referral | None:
         referral.reward_terms = settings.referrer_reward_terms()
         if not referral.friend_email:
             referral.friend_email = normalise_email(order.email)
+        if not settings.is_enabled:
+            # No friend's discount was on offer, so nothing was earned.
+            referral.fired_rules = [*referral.fired_rules, referrals_were_off()]
+            referral.status = Referral.REJECTED
+            referral.save()
+            return referral
         fired = unapproved(referral, rules_at_first_order(referral, order, settings))
         if fired:
             referral.fired_rules = [*referral.fired_rules, *fired]

@@ -150,3 +150,16 @@ def test_switching_referrals_off_still_pays_for_first_orders_already_placed(refe
 
     confirm(order, on_commit)
     assert balance(ada) == 1000
+
+
+def test_first_order_placed_while_referrals_are_switched_off_pays_nothing(referred, on_commit):
+    ada, bob, referral = referred
+    enable_referrals(is_enabled=False)
+    order = on_commit(first_order, bob)
+    assert order.total_incl_tax == Decimal("40.00")
+
+    confirm(order, on_commit)
+    referral.refresh_from_db()
+    assert referral.status == Referral.REJECTED
+    assert "switched off" in referral.fired_rule_reasons[0]
+    assert balance(ada) == 0
