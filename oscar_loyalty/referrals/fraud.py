@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_model
+from oscar.templatetags.currency_filters import currency
 
 from .. import conf
 from ..models import Referral, ReferralSettings
@@ -195,7 +196,10 @@ def below_minimum(order, settings: ReferralSettings) -> list[dict]:
             fired(
                 MIN_ORDER_VALUE,
                 _("The first order is worth %(value)s, below the minimum of %(minimum)s.")
-                % {"value": order.basket_total_incl_tax, "minimum": minimum},
+                % {
+                    "value": currency(order.basket_total_incl_tax, shop_currency),
+                    "minimum": currency(minimum, shop_currency),
+                },
             )
         ]
     return []
@@ -216,7 +220,7 @@ def below_minimum_after_refunds(
         fired(
             MIN_ORDER_VALUE,
             _("After refunds the first order is worth %(value)s, below the minimum of %(minimum)s.")
-            % {"value": kept, "minimum": minimum},
+            % {"value": currency(kept), "minimum": currency(minimum)},
         )
     ]
 

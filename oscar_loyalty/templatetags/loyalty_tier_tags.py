@@ -10,6 +10,7 @@ from oscar_loyalty.tiers import perks
 from oscar_loyalty.tiers.activity import earn_base
 from oscar_loyalty.tiers.progress import progress_for, would_reach
 from oscar_loyalty.tiers.qualification import Ladder
+from oscar_loyalty.utils import format_points
 
 from .loyalty_tags import _rulebook, account_of
 
@@ -41,7 +42,9 @@ def amount_text(progress, amount) -> str:
     """An amount towards a tier as shoppers read it: money, or a number of points."""
     if progress.is_points:
         points = int(amount)
-        return ngettext("%(points)s point", "%(points)s points", points) % {"points": points}
+        return ngettext("%(points)s point", "%(points)s points", points) % {
+            "points": format_points(points)
+        }
     return currency(amount)
 
 

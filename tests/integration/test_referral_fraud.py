@@ -166,7 +166,7 @@ def test_first_order_below_the_minimum_value_is_flagged(on_commit):
     friend, referral = refer_friend(code)
     on_commit(first_order, friend, price="45.00")  # 35.00 after the friend's discount
     assert rules(referral) == ["min_order_value"]
-    assert "35.00" in referral.fired_rules[0]["reason"]
+    assert "worth £35.00, below the minimum of £50.00" in referral.fired_rules[0]["reason"]
 
 
 def test_approved_referral_is_paid_and_rejected_one_is_not(on_commit):

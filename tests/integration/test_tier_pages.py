@@ -87,6 +87,15 @@ def test_points_metric_and_rolling_window_explained(ladder, client):
     assert "Orders count for 6 months." in page
 
 
+def test_points_to_the_next_tier_are_grouped(client):
+    settings = TierSettings.load()
+    settings.metric, settings.window = "points", "lifetime"
+    settings.save()
+    Tier.objects.create(name="Gold", position=1, threshold=Decimal("2500"))
+    shopper_with_spend(client, "40.00")
+    assert "Earn 2,460 points more to reach Gold" in rewards_page(client)
+
+
 def test_pin_is_shown_and_explained(ladder, client):
     family, vip = ladder
     user = shopper_with_spend(client, "150.00", family)
