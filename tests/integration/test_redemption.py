@@ -202,6 +202,9 @@ def test_basket_page_shows_balance_and_applies_points(signed_in):
     page = response.content.decode()
     assert "1,000 points applied to your basket." in page
     assert "Pay with your points" in page and "£10.00" in page
+    # The header's balance leaves out the points on the basket; the form says why it differs.
+    assert "You have 1,000 points to spend." in page
+    assert "(1,000 of them are on this basket.)" in page
 
 
 def test_use_maximum_applies_as_many_points_as_allowed(signed_in, shopper):
