@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from oscar.core.loading import get_class, get_model
+from oscar.core.loading import get_model
 
 from oscar_loyalty.utils import format_points
 
@@ -190,10 +190,9 @@ def why_not_combined(basket, rules: RedemptionSettings) -> str:
 def shipping_taken_by_another_offer(basket) -> bool:
     """Whether another shipping offer (a free-shipping reward, say) applied to the basket:
     Oscar discounts shipping with the first such offer only, so points cannot pay for it."""
-    shipping_benefit = get_class("offer.benefits", "ShippingBenefit")
-    return any(
-        isinstance(offer.benefit.proxy(), shipping_benefit) for offer in _other_offers(basket)
-    )
+    from .offers.free_shipping import another_shipping_offer_applied  # loads Oscar's benefits
+
+    return another_shipping_offer_applied(basket, excluding=set(_points_offer_ids().values()))
 
 
 def shipping_for_points(basket, method) -> tuple[Decimal, Decimal]:

@@ -87,12 +87,14 @@ from ..offers.customer_conditions import (  # noqa: E402
     SegmentCondition,
     WinBackCondition,
 )
+from ..offers.free_shipping import FreeShippingBenefit  # noqa: E402
 from ..offers.percentage import RoundedPercentageBenefit  # noqa: E402
 from ..offers.referrals import ReferredFriendCondition  # noqa: E402
 from ..offers.shipping import PointsShippingBenefit  # noqa: E402
 from ..offers.tier_conditions import CustomerInTierCondition  # noqa: E402
 
 __all__ += [
+    "FreeShippingBenefit",
     "PointsAppliedCondition",
     "PointsDiscountBenefit",
     "PointsShippingBenefit",

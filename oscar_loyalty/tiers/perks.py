@@ -13,6 +13,7 @@ from oscar.core.loading import get_model
 
 from .. import caching, ledger
 from ..models import CustomerProfile, CustomerTier, LedgerEntry, Tier
+from ..offers import free_shipping
 from ..offers.facts import customer_facts, register_fact
 from ..offers.percentage import PATH as ROUNDED_PERCENTAGE
 from ..periodic import birthday_days
@@ -93,7 +94,9 @@ def _all_products():
     )[0]
 
 
-def _set_offer(offer, *, name: str, condition, wanted: bool, benefit_fields: dict):
+def _set_offer(
+    offer, *, name: str, condition, wanted: bool, benefit_fields: dict, priority: int = 0
+):
     """Create, update, or suspend (never delete: orders reference it) one tier offer."""
     if offer is None:
         if not wanted:
@@ -103,20 +106,23 @@ def _set_offer(offer, *, name: str, condition, wanted: bool, benefit_fields: dic
             offer_type=ConditionalOffer.SITE,
             exclusive=False,
             max_basket_applications=1,
+            priority=priority,
             condition=condition,
             benefit=Benefit.objects.create(**benefit_fields),
         )
     Benefit.objects.filter(pk=offer.benefit_id).update(**benefit_fields)
     offer.condition = condition
+    offer.priority = priority
     offer.status = ConditionalOffer.OPEN if wanted else ConditionalOffer.SUSPENDED
-    offer.save(update_fields=["condition", "status"])
+    offer.save(update_fields=["condition", "priority", "status"])
     return offer
 
 
 def sync_tier_offers(tier: Tier) -> None:
     """Make the tier's Oscar rows match its perks: the "customer is in tier" condition (always,
     so admins can use it in their own offers), a percentage-off site offer and a free-shipping
-    site offer (its own condition carries the minimum basket value)."""
+    site offer (its own condition carries the minimum basket value) that stands aside when
+    another offer already discounts the shipping (``offers.free_shipping``)."""
     if tier.condition_id is None:
         tier.condition = Condition.objects.create(proxy_class=TIER_CONDITION)
     above = tier.free_shipping == Tier.SHIPPING_ABOVE
@@ -143,7 +149,12 @@ def sync_tier_offers(tier: Tier) -> None:
         name=_("%(tier)s tier free shipping") % {"tier": tier.name},
         condition=tier.shipping_condition if above else tier.condition,
         wanted=bool(tier.free_shipping),
-        benefit_fields={"type": Benefit.SHIPPING_PERCENTAGE, "value": 100},
+        benefit_fields={
+            "type": Benefit.SHIPPING_PERCENTAGE,
+            "proxy_class": free_shipping.PATH,
+            "value": 100,
+        },
+        priority=free_shipping.PRIORITY,
     )
     Tier.objects.filter(pk=tier.pk).update(
         condition=tier.condition,

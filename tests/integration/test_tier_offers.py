@@ -1,21 +1,27 @@
 """Tier discounts and free shipping are real Oscar offers; their condition is usable in Oscar's
 own offer dashboard."""
 
+import importlib
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.apps import apps
 from django.urls import reverse
 from django.utils import timezone
 from oscar.core.loading import get_class, get_model
-from oscar.test.factories import UserFactory
+from oscar.test.factories import UserFactory, create_order
 
 from oscar_loyalty import ledger, tiers
 from oscar_loyalty.models import CustomerTier, Tier
+from oscar_loyalty.offers import free_shipping
 from tests.factories import create_buyable_product, open_basket, with_offers
 
 ConditionalOffer = get_model("offer", "ConditionalOffer")
 Condition = get_model("offer", "Condition")
+Benefit = get_model("offer", "Benefit")
+OrderDiscount = get_model("order", "OrderDiscount")
+Range = get_model("offer", "Range")
 FixedPrice = get_class("shipping.methods", "FixedPrice")
 Repository = get_class("shipping.repository", "Repository")
 
@@ -79,6 +85,75 @@ def test_free_shipping_always(vip):
     member = member_of(vip)
     basket = with_offers(open_basket(member, [("5.00", 1)]), member)
     assert shipping_charge(basket) == Decimal("0.00")
+
+
+def shops_free_shipping_over(value: str) -> None:
+    """The merchant's own offer, made as in Oscar's dashboard (default priority)."""
+    everything = Range.objects.create(name="Everything", includes_all_products=True)
+    ConditionalOffer.objects.create(
+        name=f"Free shipping over £{value}",
+        offer_type=ConditionalOffer.SITE,
+        condition=Condition.objects.create(
+            range=everything, type=Condition.VALUE, value=Decimal(value)
+        ),
+        benefit=Benefit.objects.create(type=Benefit.SHIPPING_PERCENTAGE, value=100),
+    )
+
+
+def place_with_standard_shipping(basket, user):
+    return create_order(
+        basket=basket, user=user, shipping_method=FiveStandard().get_default_shipping_method(basket)
+    )
+
+
+def test_a_member_whose_shipping_the_shop_already_made_free_gets_it_free_once(vip):
+    vip.free_shipping, vip.discount_percentage = Tier.SHIPPING_ALWAYS, Decimal("0")
+    vip.save()
+    shops_free_shipping_over("50")
+    member = member_of(vip)
+    basket = with_offers(open_basket(member, [("20.00", 3)]), member)
+
+    order = place_with_standard_shipping(basket, member)
+
+    shipping = OrderDiscount.objects.filter(order=order, category=OrderDiscount.SHIPPING)
+    assert [(d.offer_name, d.amount) for d in shipping] == [
+        ("Free shipping over £50", Decimal("5.00"))
+    ]
+    assert order.shipping_before_discounts_incl_tax == Decimal("5.00")
+    assert order.shipping_incl_tax == Decimal("0.00")
+
+
+def test_below_the_shops_threshold_the_tier_still_gives_free_shipping(vip):
+    vip.free_shipping = Tier.SHIPPING_ALWAYS
+    vip.save()
+    shops_free_shipping_over("50")
+    member = member_of(vip)
+    basket = with_offers(open_basket(member, [("20.00", 1)]), member)
+
+    order = place_with_standard_shipping(basket, member)
+
+    shipping = OrderDiscount.objects.filter(order=order, category=OrderDiscount.SHIPPING)
+    assert [(d.offer_name, d.amount) for d in shipping] == [
+        ("VIP tier free shipping", Decimal("5.00"))
+    ]
+    assert order.shipping_incl_tax == Decimal("0.00")
+
+
+def test_migration_moves_tier_shipping_offers_and_leaves_the_merchants(vip):
+    vip.refresh_from_db()
+    ours = vip.shipping_offer
+    Benefit.objects.filter(pk=ours.benefit_id).update(proxy_class=None)  # as before 0022
+    ConditionalOffer.objects.filter(pk=ours.pk).update(priority=0)
+    shops_free_shipping_over("50")
+    migration = importlib.import_module("oscar_loyalty.migrations.0022_tier_free_shipping_once")
+
+    migration.to_once(apps, None)
+
+    ours.refresh_from_db()
+    ours.benefit.refresh_from_db()
+    merchants = ConditionalOffer.objects.get(name="Free shipping over £50")
+    assert (ours.priority, ours.benefit.proxy_class) == (free_shipping.PRIORITY, free_shipping.PATH)
+    assert (merchants.priority, merchants.benefit.proxy_class) == (0, "")  # "": Oscar's NULL
 
 
 def test_basket_page_shows_the_tier_discount(vip, client):
