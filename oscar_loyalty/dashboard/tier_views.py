@@ -6,6 +6,7 @@ Staff-only access, and the extra permission to pin, are applied to the URLs by
 """
 
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse_lazy
@@ -14,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import CreateView, DeleteView, DetailView, UpdateView, View
 from django_tables2 import SingleTableMixin, SingleTableView
 
-from .. import tiers
+from .. import tasks, tiers
 from ..models import CustomerTier, PointsAccount, Tier, TierChange, TierPin, TierSettings
 from .common import DashboardTableMixin, dashboard_url
 from .tier_forms import PinForm, TierForm, TierSettingsForm
@@ -22,6 +23,14 @@ from .tier_tables import TierChangeTable, TierMemberTable, TierTable
 
 PIN_PERMISSION = "oscar_loyalty.add_tierpin"
 TIER_LIST = reverse_lazy("oscar_loyalty_dashboard:loyalty-tier-list")
+
+
+def reevaluate_after_commit() -> None:
+    """Once a change to the ladder or how it qualifies is saved, move customers to the tiers
+    they now reach (upgrades at once; downgrades with their notice and grace period), rather
+    than at the nightly re-evaluation: a tier added below customers' counts would otherwise
+    tell them to spend nothing more to reach it."""
+    transaction.on_commit(tasks.reevaluate_tiers.delay)
 
 
 class TierListView(DashboardTableMixin, SingleTableView):
@@ -51,7 +60,12 @@ class TierFormMixin:
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        messages.success(self.request, gettext("Tier “%(name)s” saved.") % {"name": self.object})
+        reevaluate_after_commit()
+        messages.success(
+            self.request,
+            gettext("Tier “%(name)s” saved. Customers are being moved to the tiers they now reach.")
+            % {"name": self.object},
+        )
         return response
 
 
@@ -109,8 +123,13 @@ class TierSettingsView(UpdateView):
         return {**super().get_context_data(**kwargs), "page_name": gettext("How tiers qualify")}
 
     def form_valid(self, form):
-        messages.success(self.request, gettext("Tier settings saved."))
-        return super().form_valid(form)
+        response = super().form_valid(form)
+        reevaluate_after_commit()
+        messages.success(
+            self.request,
+            gettext("Tier settings saved. Customers are being moved to the tiers they now reach."),
+        )
+        return response
 
 
 class TierMembersView(DashboardTableMixin, SingleTableView):

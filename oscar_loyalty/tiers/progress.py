@@ -58,6 +58,13 @@ class TierProgress:
         return self.ladder.next_above(highest)
 
     @property
+    def next_reached(self) -> bool:
+        """The count already reaches the next tier, but the customer has not been moved yet
+        (a tier staff just added below their count, until the re-evaluation runs)."""
+        target = self.next_tier
+        return target is not None and self.counting >= target.threshold
+
+    @property
     def missing(self) -> Decimal:
         target = self.next_tier
         return max(target.threshold - self.counting, ZERO) if target else ZERO
@@ -113,9 +120,12 @@ def progress_for(account: PointsAccount | None, now: datetime | None = None) -> 
 
 
 def would_reach(progress: TierProgress, basket_value: Decimal) -> Tier | None:
-    """The highest tier above the current one this basket's spend or points would reach."""
+    """The highest tier above the current one this basket's spend or points would reach; None
+    when the count reaches it already without this basket (see ``next_reached``)."""
     target = progress.ladder.for_value(progress.counting + basket_value)
     nxt = progress.next_tier
     if target is None or nxt is None or target.position < nxt.position:
+        return None
+    if progress.ladder.for_value(progress.counting) == target:
         return None
     return target

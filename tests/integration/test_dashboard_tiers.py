@@ -5,12 +5,20 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.urls import reverse
 from django.utils import timezone
 from oscar.core.loading import get_model
 from oscar.test.factories import UserFactory
 
 from oscar_loyalty import ledger, tiers
-from oscar_loyalty.models import CustomerTier, Tier, TierChange, TierPin, TierSettings
+from oscar_loyalty.models import (
+    CustomerTier,
+    Tier,
+    TierActivity,
+    TierChange,
+    TierPin,
+    TierSettings,
+)
 from tests.factories import dashboard_url
 
 ConditionalOffer = get_model("offer", "ConditionalOffer")
@@ -54,6 +62,32 @@ def test_staff_create_a_tier_and_its_discount_offer(staff, family):
     assert gold.discount_offer.status == ConditionalOffer.OPEN
     page = staff.get(dashboard_url("loyalty-tier-list")).content.decode()
     assert "Gold" in page and "5% off every order" in page
+
+
+def test_a_new_tier_moves_the_customers_who_reach_it_at_once(
+    staff, member, client, mailoutbox, django_capture_on_commit_callbacks
+):
+    TierActivity.objects.create(
+        account=member,
+        order_number="100042",
+        spend=Decimal("420.00"),
+        points=420,
+        occurred_at=timezone.now(),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post(
+            dashboard_url("loyalty-tier-create"), TIER_FORM | {"threshold": "300"}
+        )
+
+    assert (
+        "Customers are being moved to the tiers they now reach."
+        in staff.get(response.url).content.decode()
+    )
+    assert CustomerTier.objects.get(account=member).tier.name == "Gold"
+    client.force_login(member.user)
+    page = client.get(reverse("oscar_loyalty:account")).content.decode()
+    assert 'data-loyalty="current-tier"' in page and "Gold" in page
+    assert [m.to for m in mailoutbox] == [["jane@example.com"]]  # the upgrade email
 
 
 @pytest.mark.parametrize(

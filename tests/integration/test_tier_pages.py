@@ -174,6 +174,21 @@ def test_basket_nudge_when_this_order_reaches_the_next_tier(ladder, client):
     assert "Once this order is confirmed you reach VIP!" in nudge
 
 
+def test_a_tier_added_below_the_count_is_not_promised_for_nothing(ladder, client):
+    """Until the re-evaluation moves them, a customer whose count already reaches a new tier is
+    told so, not asked to spend £0.00 more, and the basket claims no credit for it."""
+    family, _vip = ladder
+    shopper_with_spend(client, "420.00", family)
+    Tier.objects.create(name="Silver", position=3, threshold=Decimal("300"))  # no re-evaluation
+    Tier.objects.filter(name="VIP").update(position=4)
+
+    status = rewards_page(client)
+    assert "Your orders already reach Silver: your new tier shows here shortly." in status
+    assert "more to reach" not in status
+    client.post(reverse("basket:add", args=[create_buyable_product("Mug", "30.00").pk]))
+    assert 'data-loyalty="tier-nudge"' not in client.get(reverse("basket:summary")).content.decode()
+
+
 def test_tier_exclusive_rewards_are_hidden_and_refused_for_others(ladder, client):
     family, vip = ladder
     lounge = AmountOffReward.objects.create(name="VIP lounge voucher", points_cost=10, amount=5)
