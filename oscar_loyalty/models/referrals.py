@@ -126,7 +126,10 @@ class ReferralSettings(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal("0.01"))],
-        help_text=_("Orders below this (after discounts, without shipping) go to review."),
+        help_text=_(
+            "Orders below this go to review: the items' value after the shop's other "
+            "discounts, before the friend's own referral discount, without shipping."
+        ),
     )
 
     class Meta:
@@ -245,7 +248,12 @@ class Referral(models.Model):
     signup_ip = models.GenericIPAddressField(_("sign-up IP address"), null=True, blank=True)
     order_number = models.CharField(_("first order"), max_length=128, blank=True, db_index=True)
     order_value = models.DecimalField(
-        _("first order value"), max_digits=12, decimal_places=2, null=True, blank=True
+        _("first order value"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Held against the minimum: before the friend's discount, without shipping."),
     )
     voucher_code = models.CharField(_("friend's voucher"), max_length=128, blank=True)
     fired_rules = models.JSONField(_("fraud rules that fired"), default=list, blank=True)

@@ -12,7 +12,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -129,6 +129,15 @@ def is_friend_offer(offer_id: int | None) -> bool:
             pk=offer_id, condition__proxy_class=FRIEND_CONDITION
         ).exists()
     )
+
+
+def friend_discount_on(order) -> Decimal:
+    """What the friend's own discount (offer or voucher: one offer) took off ``order``."""
+    friend_offers = ConditionalOffer.objects.filter(condition__proxy_class=FRIEND_CONDITION)
+    found = order.discounts.filter(offer_id__in=friend_offers.values("pk")).aggregate(
+        total=Sum("amount")
+    )
+    return found["total"] or Decimal(0)
 
 
 def sync_friend_offer(settings: ReferralSettings):

@@ -169,13 +169,15 @@ def rules_at_first_order(referral: Referral, order, settings: ReferralSettings) 
         found += same_payment(referral, order)
     if settings.check_new_customer:
         found += ordered_before(referral, order.email, order)
-    found += below_minimum(order, settings)
+    found += below_minimum(referral, order, settings)
     return found
 
 
-def below_minimum(order, settings: ReferralSettings) -> list[dict]:
-    """The minimum is in the shop's currency: an order in another cannot be held against it
-    (no exchange rates here), so staff decide."""
+def below_minimum(referral: Referral, order, settings: ReferralSettings) -> list[dict]:
+    """The order's value (``Referral.order_value``: after the shop's other discounts, before
+    the friend's own, without shipping) against the minimum. The minimum is in the shop's
+    currency: an order in another cannot be held against it (no exchange rates here), so staff
+    decide."""
     minimum = settings.min_first_order_value
     if minimum is None:
         return []
@@ -191,13 +193,13 @@ def below_minimum(order, settings: ReferralSettings) -> list[dict]:
                 % {"currency": order.currency, "shop_currency": shop_currency},
             )
         ]
-    if order.basket_total_incl_tax < minimum:
+    if referral.order_value < minimum:
         return [
             fired(
                 MIN_ORDER_VALUE,
                 _("The first order is worth %(value)s, below the minimum of %(minimum)s.")
                 % {
-                    "value": currency(order.basket_total_incl_tax, shop_currency),
+                    "value": currency(referral.order_value, shop_currency),
                     "minimum": currency(minimum, shop_currency),
                 },
             )

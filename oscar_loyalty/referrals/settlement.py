@@ -34,7 +34,12 @@ from oscar.core.loading import get_class
 
 from .. import ledger
 from ..models import LedgerEntry, ProgramSettings, Referral, ReferralSettings
-from ..offers.referrals import is_friend_offer, issue_referrer_voucher, retire_voucher
+from ..offers.referrals import (
+    friend_discount_on,
+    is_friend_offer,
+    issue_referrer_voucher,
+    retire_voucher,
+)
 from ..utils import batched_by_pk
 from .codes import normalise_email
 from .fraud import (
@@ -131,7 +136,9 @@ def record_first_order(order) -> Referral | None:
             return referral
         referral.order_number = order.number
         referral.ordered_at = order.date_placed
-        referral.order_value = order.basket_total_incl_tax
+        # Held against the minimum: what the friend bought, not what their own discount
+        # left of it (a £10 welcome discount must not push a £25 order below £20).
+        referral.order_value = order.basket_total_incl_tax + friend_discount_on(order)
         referral.confirm_at = order.date_placed + timedelta(days=window)
         referral.reward_terms = settings.referrer_reward_terms()
         if not referral.friend_email:

@@ -73,7 +73,7 @@ def test_staff_see_the_list_with_the_rule_that_fired(staff, flagged):
     for url in pages(referral):
         assert staff.get(url).status_code == 200
     html = staff.get(dashboard_url("loyalty-referral-list") + "?status=review").content.decode()
-    assert "The first order is worth 30.00, below the minimum of 50.00." in html
+    assert "The first order is worth £40.00, below the minimum of £50.00." in html
     assert "1 to review" in html
 
 

@@ -164,9 +164,20 @@ def test_first_order_below_the_minimum_value_is_flagged(on_commit):
     enable_referrals(min_first_order_value=Decimal("50.00"))
     _ada, code = make_referrer()
     friend, referral = refer_friend(code)
-    on_commit(first_order, friend, price="45.00")  # 35.00 after the friend's discount
+    on_commit(first_order, friend, price="45.00")
     assert rules(referral) == ["min_order_value"]
-    assert "worth £35.00, below the minimum of £50.00" in referral.fired_rules[0]["reason"]
+    assert "worth £45.00, below the minimum of £50.00" in referral.fired_rules[0]["reason"]
+
+
+def test_the_friends_own_discount_does_not_count_against_the_minimum(on_commit):
+    """£55.00 of items is £45.00 after the friend's £10 welcome discount: still above £50."""
+    enable_referrals(min_first_order_value=Decimal("50.00"))
+    _ada, code = make_referrer()
+    friend, referral = refer_friend(code)
+    order = on_commit(first_order, friend, price="55.00")
+    assert order.basket_total_incl_tax == Decimal("45.00")
+    assert rules(referral) == []
+    assert (referral.status, referral.order_value) == (Referral.ORDERED, Decimal("55.00"))
 
 
 def test_approved_referral_is_paid_and_rejected_one_is_not(on_commit):

@@ -51,13 +51,13 @@ def rules(referral) -> list[str]:
 
 def test_partial_refund_below_the_minimum_sends_the_referral_to_review(referred, on_commit):
     ada, bob, referral = referred
-    order = on_commit(first_order, bob, price="60.00")  # worth 50.00 after the friend's 10.00
-    refund(order, Decimal("20.00"), on_commit)  # 30.00 kept, below 40.00
+    order = on_commit(first_order, bob, price="60.00")  # 50.00 paid after the friend's 10.00
+    refund(order, Decimal("20.00"), on_commit)  # 60 % kept: 36.00 of items, below 40.00
 
     referral = settle(referral)
     assert referral.status == Referral.REVIEW
     assert rules(referral) == [fraud.MIN_ORDER_VALUE]
-    assert "30.00" in referral.fired_rule_reasons[0]
+    assert "worth £36.00, below the minimum of £40.00" in referral.fired_rule_reasons[0]
     assert balance(ada) == 0
 
 
