@@ -9,7 +9,13 @@ from oscar.core.loading import get_class, get_model
 from oscar.test.factories import UserFactory, create_order
 
 from oscar_loyalty import ledger, redemption, rewards
-from oscar_loyalty.models import FreeShippingReward, LedgerEntry, PointsHold
+from oscar_loyalty.models import (
+    CustomerTier,
+    FreeShippingReward,
+    LedgerEntry,
+    PointsHold,
+    Tier,
+)
 from oscar_loyalty.verification import find_discrepancies
 from tests.checkout import ADDRESS, offer_shipping, shipping_method
 from tests.factories import (
@@ -309,3 +315,21 @@ def test_basket_page_allowance_leaves_shipping_out_when_switched_off(
     assert "Up to 1,000 points can be used on this basket." in basket.text
     basket = redeem_form(basket).submit("action", value="max").follow()
     assert SHIPPING not in basket.text and "£6.00" in basket.text
+
+
+def test_a_tiers_free_shipping_takes_the_shipping_and_points_pay_the_items(shopper, monkeypatch):
+    create_redemption_settings(pay_shipping=True)
+    offer_shipping(monkeypatch, shipping_method("standard", "5.00", "6.00"))
+    vip = Tier.objects.create(
+        name="VIP", position=1, threshold=Decimal("0"), free_shipping=Tier.SHIPPING_ALWAYS
+    )
+    CustomerTier.objects.create(account=account_of(shopper), tier=vip, earned_tier=vip)
+    basket = basket_paying_with(shopper, 1000)
+    standard = methods_for(basket)["standard"]
+    order = create_order(basket=basket, user=shopper, shipping_method=standard)
+
+    assert order.total_incl_tax == Decimal("0.00")
+    assert [
+        (d.offer_name, d.amount) for d in OrderDiscount.objects.filter(category="Shipping")
+    ] == [("VIP tier free shipping", Decimal("6.00"))]
+    assert captured_points() == 1000
