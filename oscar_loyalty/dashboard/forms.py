@@ -15,7 +15,9 @@ from django import forms
 from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
+from django.utils.formats import get_format
 from django.utils.translation import gettext_lazy as _
+from oscar.forms.widgets import DateTimePickerInput
 
 from .. import ledger
 from ..models import PointsAccount, ProgramSettings, RedemptionSettings
@@ -112,15 +114,53 @@ class BoundedNumbersMixin:
 #: How far ahead a dashboard date may be set: further is a typo (9999 for 2029), not a plan.
 MAX_YEARS_AHEAD = 10
 
+#: The earliest year a dashboard date may have: earlier is a mistyped year (0212 from
+#: "02/12/2026" typed into a year-first field), never a loyalty programme's date.
+MIN_YEAR = 2000
 
-def check_not_too_far_ahead(day: date | None) -> None:
-    """Raise a ValidationError when ``day`` is more than :data:`MAX_YEARS_AHEAD` years away."""
-    today = timezone.localdate()
-    if day is not None and day.year - today.year > MAX_YEARS_AHEAD:
+
+def check_date_in_range(day: date | None) -> None:
+    """Raise a ValidationError when ``day`` is before :data:`MIN_YEAR` or more than
+    :data:`MAX_YEARS_AHEAD` years away."""
+    if day is None:
+        return
+    if day.year < MIN_YEAR:
+        raise forms.ValidationError(
+            _("Check the year: choose a date in %(year)s or later.") % {"year": MIN_YEAR},
+            code="too_early",
+        )
+    if day.year - timezone.localdate().year > MAX_YEARS_AHEAD:
         raise forms.ValidationError(
             _("Choose a date within %(years)s years from today.") % {"years": MAX_YEARS_AHEAD},
             code="too_far_ahead",
         )
+
+
+#: Django's date format letters that have a strftime twin an input format can read back.
+_STRFTIME_CODES = {"d": "%d", "j": "%d", "m": "%m", "n": "%m", "Y": "%Y"}
+
+#: The date-time format every language reads back: year first, to the minute.
+ISO_DATETIME_FORMAT = "%Y-%m-%d %H:%M"
+
+
+def typed_datetime_format() -> str:
+    """The format a date-time field shows its value in and its input mask asks for.
+
+    The active language's short date, the way the dashboard's lists show dates (25/10/2026 in
+    British English), then the time to the minute; year first where the language cannot read
+    its own short date back. Oscar's picker asks for the language's first input format, which
+    for British English is year first, so a date typed day first (02/12/2026) became the year
+    0212.
+    """
+    day = "".join(_STRFTIME_CODES.get(char, char) for char in get_format("SHORT_DATE_FORMAT"))
+    typed = f"{day} %H:%M"
+    return typed if typed in get_format("DATETIME_INPUT_FORMATS") else ISO_DATETIME_FORMAT
+
+
+def datetime_picker() -> DateTimePickerInput:
+    """Oscar's date-time picker, masked and filled in :func:`typed_datetime_format`. Build it
+    per form (per request), so it follows the language of the page."""
+    return DateTimePickerInput(format=typed_datetime_format())
 
 
 class ProgramSettingsForm(BoundedNumbersMixin, forms.ModelForm):

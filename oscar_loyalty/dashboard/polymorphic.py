@@ -24,11 +24,10 @@ from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import CreateView, DeleteView, FormView, UpdateView, View
-from oscar.forms.widgets import DateTimePickerInput
 
 from .. import untrusted  # noqa: F401  (registers the <loyalty_id:...> converter)
 from .common import dashboard_url
-from .forms import BoundedNumbersMixin, check_not_too_far_ahead
+from .forms import BoundedNumbersMixin, check_date_in_range, datetime_picker
 
 #: Fields no typed form shows: polymorphic bookkeeping and timestamps.
 EXCLUDED_FIELDS = frozenset({"polymorphic_ctype", "created_at"})
@@ -84,20 +83,20 @@ def typed_form_class(
 
 class ScheduledForm(BoundedNumbersMixin, forms.ModelForm):
     """Base of forms for objects with ``starts_at``/``ends_at``: date pickers, end after start,
-    neither in a distant year."""
+    neither in a distant or impossible year."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in ("starts_at", "ends_at"):
             if name in self.fields:
-                self.fields[name].widget = DateTimePickerInput()
+                self.fields[name].widget = datetime_picker()
 
     def clean(self) -> dict:
         cleaned = super().clean()
         for name in ("starts_at", "ends_at"):
             if cleaned.get(name):
                 try:
-                    check_not_too_far_ahead(timezone.localdate(cleaned[name]))
+                    check_date_in_range(timezone.localdate(cleaned[name]))
                 except forms.ValidationError as error:
                     self.add_error(name, error)  # also drops it from cleaned
         starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models import Reward, Tier, TierSettings
 from ..untrusted import IdChoiceField, IdMultipleChoiceField
-from .forms import BoundedNumbersMixin, check_not_too_far_ahead
+from .forms import BoundedNumbersMixin, check_date_in_range
 
 
 class TierForm(BoundedNumbersMixin, forms.ModelForm):
@@ -91,7 +91,7 @@ class PinForm(forms.Form):
         ends_on = self.cleaned_data["ends_on"]
         if ends_on < timezone.localdate():
             raise forms.ValidationError(_("The end date must be today or later."))
-        check_not_too_far_ahead(ends_on)
+        check_date_in_range(ends_on)
         return ends_on
 
     def clean_reason(self):

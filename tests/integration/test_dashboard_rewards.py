@@ -261,8 +261,9 @@ def test_stock_cannot_go_below_what_was_redeemed(staff, five_off):
     [
         ("stock", "9223372036854775807", "Enter a whole number from 0 to 1,000,000,000."),
         ("ends_at", "9999-12-31 00:00", "Choose a date within 10 years from today."),
+        ("ends_at", "0212-12-02 00:00", "Check the year: choose a date in 2000 or later."),
     ],
-    ids=["huge-stock", "year-9999"],
+    ids=["huge-stock", "year-9999", "year-0212"],
 )
 def test_out_of_range_values_are_refused_with_the_limit_in_words(
     staff, five_off, field, value, message

@@ -1,8 +1,10 @@
 """Earning rules in the dashboard: two-step creation per type, multipliers, validation, delete."""
 
+import html
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from django.utils.text import capfirst
 from oscar.core.loading import get_class
 from oscar.test.factories import UserFactory, create_product
@@ -241,6 +243,28 @@ def test_bad_action_rule_input_is_a_form_error(staff, overrides, field):
     assert response.status_code == 200
     assert field in response.context["form"].errors
     assert "Oops! We found some errors" in response.content.decode()
+    assert not EarningRule.objects.exists()
+
+
+def test_dates_are_typed_and_shown_day_first_like_the_lists_show_them(staff):
+    create = url("loyalty-rule-create-type", "signuprule")
+    assert "'inputFormat': 'dd/mm/yyyy HH:MM'" in html.unescape(staff.get(create).content.decode())
+    data = {**ACTION_DATA, "limit_period": "lifetime", "starts_at": "02/12/2026 10:30"}
+    assert staff.post(create, data).status_code == 302
+    rule = SignupRule.objects.get()
+    assert timezone.localtime(rule.starts_at).strftime("%d %B %Y %H:%M") == "02 December 2026 10:30"
+    edit = staff.get(url("loyalty-rule-update", rule.pk)).content.decode()
+    assert 'name="starts_at" value="02/12/2026 10:30"' in edit
+
+
+@pytest.mark.parametrize("typed", ["0212-12-02 10:30", "0001-01-01 00:00", "1999-12-31 23:59"])
+def test_a_year_before_2000_is_refused_as_a_typo(staff, typed):
+    data = {**ACTION_DATA, "limit_period": "lifetime", "starts_at": typed}
+    response = staff.post(url("loyalty-rule-create-type", "signuprule"), data)
+    assert response.status_code == 200
+    assert response.context["form"].errors["starts_at"] == [
+        "Check the year: choose a date in 2000 or later."
+    ]
     assert not EarningRule.objects.exists()
 
 
