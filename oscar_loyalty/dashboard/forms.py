@@ -9,13 +9,14 @@ errors and never into a 500 or a database constraint error.
 import re
 import uuid
 from datetime import date
+from decimal import Decimal
 
 from babel.numbers import list_currencies
 from django import forms
 from django.core.exceptions import FieldDoesNotExist
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import DecimalValidator, MaxValueValidator, MinValueValidator
 from django.utils import timezone
-from django.utils.formats import get_format
+from django.utils.formats import get_format, number_format
 from django.utils.translation import gettext_lazy as _
 from oscar.forms.widgets import DateTimePickerInput
 
@@ -88,18 +89,69 @@ def bound_whole_number(field: forms.IntegerField, model_field=None) -> None:
         field.error_messages.setdefault(code, message)
 
 
+def bound_decimal(
+    field: forms.DecimalField, model_field=None, ceiling: Decimal | None = None
+) -> None:
+    """Give ``field`` the range its digits, the form, the model and ``ceiling`` allow, and a
+    message that names it with grouped digits ("Enter a number from 0 to 9,999,999,999.99.")
+    instead of Django's "Ensure that there are no more than 12 digits in total."
+
+    Too many digits is refused as out of range, so one message covers every way past the
+    limits; Django still counts the decimal places. A message the form already sets for
+    ``min_value`` or ``max_value`` is kept.
+    """
+    places = field.decimal_places
+    if field.max_digits is None or places is None:  # a form's own field without a digit limit
+        digits = Decimal(MAX_WHOLE_NUMBER)
+    else:
+        digits = Decimal(10) ** (field.max_digits - places) - Decimal(10) ** -places
+    model_validators = model_field.validators if model_field is not None else []
+    uppers = _limits(field.validators, MaxValueValidator) + _limits(
+        model_validators, MaxValueValidator
+    )
+    uppers += [digits] if ceiling is None else [digits, ceiling]
+    highest = min(Decimal(str(limit)) for limit in uppers)
+    lowers = _limits(field.validators, MinValueValidator) + _limits(
+        model_validators, MinValueValidator
+    )
+    lowest = max((Decimal(str(limit)) for limit in lowers), default=-digits)
+    field.validators = [
+        DecimalValidator(None, places) if isinstance(v, DecimalValidator) else v
+        for v in field.validators
+    ]
+    if field.max_value is None or highest < field.max_value:
+        field.max_value = highest
+        field.validators.append(MaxValueValidator(highest))
+        field.widget.attrs["max"] = str(highest)
+    if field.min_value is None:
+        # The model's own lower limit is left to the model, after the form's checks, so a
+        # form's own words for it ("Enter a discount above zero.") come first.
+        field.validators.append(MinValueValidator(-digits))
+    message = _("Enter a number from %(min)s to %(max)s.") % {
+        "min": number_format(lowest, force_grouping=True),
+        "max": number_format(highest, force_grouping=True),
+    }
+    for code in ("min_value", "max_value"):
+        field.error_messages.setdefault(code, message)
+
+
 class BoundedNumbersMixin:
-    """For dashboard forms: every whole-number field has a sensible upper limit and says its
-    limits in words, so a huge number is neither saved nor answered with Django's raw
-    "Ensure this value is less than or equal to 9223372036854775807"."""
+    """For dashboard forms: every number field has a sensible range and says it in words, so
+    a huge number is neither saved nor answered with Django's raw "Ensure this value is less
+    than or equal to 9223372036854775807" or "no more than 12 digits in total"."""
+
+    #: Upper limits this form sets on decimal fields beyond the model's, by field name.
+    decimal_ceilings: dict[str, Decimal] = {}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         model = getattr(getattr(self, "_meta", None), "model", None)
         for name, field in self.fields.items():
-            whole = isinstance(field, forms.IntegerField)
-            if whole and not isinstance(field, (forms.DecimalField, forms.FloatField)):
-                bound_whole_number(field, self._model_field(model, name))
+            model_field = self._model_field(model, name)
+            if isinstance(field, forms.DecimalField):
+                bound_decimal(field, model_field, self.decimal_ceilings.get(name))
+            elif isinstance(field, forms.IntegerField) and not isinstance(field, forms.FloatField):
+                bound_whole_number(field, model_field)
 
     @staticmethod
     def _model_field(model, name: str):

@@ -73,7 +73,7 @@ class BracketBenefitForm(forms.ModelForm):
         )
 
 
-class SpendBracketForm(forms.ModelForm):
+class SpendBracketForm(BoundedNumbersMixin, forms.ModelForm):
     class Meta:
         model = SpendBracket
         fields = ["threshold", "kind", "value"]

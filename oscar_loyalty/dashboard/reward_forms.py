@@ -71,8 +71,10 @@ def choosable_products():
 
 
 class RewardForm(CurrencyFormMixin, ScheduledForm):
-    """Base of every reward type's form. The ``clean_*`` methods of a type's own fields (amount,
-    percentage, product, currency) only run on forms that have the field."""
+    """Base of every reward type's form. The ``clean_*`` methods of a type's own fields
+    (product, currency) only run on forms that have the field."""
+
+    decimal_ceilings = {"amount": MAX_AMOUNT}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -122,20 +124,6 @@ class RewardForm(CurrencyFormMixin, ScheduledForm):
                 code="stock",
             )
         return stock
-
-    def clean_amount(self) -> Decimal:
-        amount = self.cleaned_data.get("amount")
-        if amount is not None and not 0 < amount <= MAX_AMOUNT:
-            raise forms.ValidationError(
-                _("Enter an amount above zero and at most %(max)s.") % {"max": MAX_AMOUNT}
-            )
-        return amount
-
-    def clean_percentage(self) -> Decimal:
-        percentage = self.cleaned_data.get("percentage")
-        if percentage is not None and not 0 < percentage <= 100:
-            raise forms.ValidationError(_("Enter a percentage above 0 and at most 100."))
-        return percentage
 
 
 def reward_form_class(model: type[Reward]) -> type[RewardForm]:

@@ -12,7 +12,7 @@ from oscar.core.loading import get_class, get_model
 
 from ..models import EarningRule, RuleMultiplier, SpendRule
 from ..untrusted import IdChoiceField, SelectedIdsOnly
-from .forms import CurrencyFormMixin
+from .forms import BoundedNumbersMixin, CurrencyFormMixin
 from .polymorphic import ScheduledForm, TypeChoiceForm, concrete_subtypes, typed_form_class
 
 ProductSelect = get_class("dashboard.catalogue.widgets", "ProductSelect")
@@ -68,6 +68,8 @@ class EarningRuleForm(ScheduledForm):
 
 
 class SpendRuleForm(CurrencyFormMixin, EarningRuleForm):
+    decimal_ceilings = {"min_order_total": MAX_MIN_ORDER_TOTAL}
+
     def clean_points_per_unit(self) -> Decimal:
         rate = self.cleaned_data.get("points_per_unit")
         if rate is not None and rate <= 0:
@@ -75,14 +77,6 @@ class SpendRuleForm(CurrencyFormMixin, EarningRuleForm):
                 _("Enter a rate above zero. To stop earning, switch the rule off instead.")
             )
         return rate
-
-    def clean_min_order_total(self) -> Decimal:
-        minimum = self.cleaned_data.get("min_order_total")
-        if minimum is not None and minimum > MAX_MIN_ORDER_TOTAL:
-            raise forms.ValidationError(
-                _("Enter a minimum order of at most %(max)s.") % {"max": MAX_MIN_ORDER_TOTAL}
-            )
-        return minimum
 
 
 def rule_form_class(model: type[EarningRule]) -> type[EarningRuleForm]:
@@ -98,7 +92,7 @@ class CategoryChoiceField(IdChoiceField):
         return "\u2014 " * (obj.depth - 1) + obj.name
 
 
-class RuleMultiplierForm(forms.ModelForm):
+class RuleMultiplierForm(BoundedNumbersMixin, forms.ModelForm):
     """One multiplier row: exactly one product or one category, and a factor (0 excludes)."""
 
     product = IdChoiceField(

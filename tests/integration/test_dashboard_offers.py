@@ -67,7 +67,9 @@ def test_staff_create_brackets_in_one_form(staff):
             "Brackets go from the lowest spend to the highest: £100.00 comes before £200.00.",
         ),
         ([("100", "percentage", "-5")], "Enter a discount above zero."),
-        ([("-1", "percentage", "5")], "Ensure this value is greater than or equal to 0."),
+        ([("-1", "percentage", "5")], "Enter a number from 0 to 9,999,999,999.99."),
+        ([("9" * 13, "percentage", "5")], "Enter a number from 0 to 9,999,999,999.99."),
+        ([("100", "amount", "9" * 13)], "Enter a number from 0 to 1,000,000."),
         ([("100", "percentage", "0")], "Enter a discount above zero."),
         ([("100", "percentage", "120")], "A percentage cannot be more than 100 %."),
         (

@@ -163,6 +163,8 @@ def test_step_one_needs_a_choice(staff):
 
 
 AMOUNT = {"amount": "5.00", "currency": "GBP"}
+AMOUNT_RANGE = "Enter a number from 0.01 to 1,000,000."
+PERCENTAGE_RANGE = "Enter a number from 0.01 to 100."
 
 
 @pytest.mark.parametrize(
@@ -187,15 +189,17 @@ AMOUNT = {"amount": "5.00", "currency": "GBP"}
         ("amountoffreward", {**AMOUNT, "stock": "-1"}, "stock", ""),
         ("amountoffreward", {**AMOUNT, "voucher_valid_days": "0"}, "voucher_valid_days", "3650"),
         ("amountoffreward", {**AMOUNT, "voucher_valid_days": "3651"}, "voucher_valid_days", "3650"),
-        ("amountoffreward", {**AMOUNT, "amount": "0"}, "amount", "above zero"),
-        ("amountoffreward", {**AMOUNT, "amount": "-5"}, "amount", "above zero"),
-        ("amountoffreward", {**AMOUNT, "amount": "5000000"}, "amount", "at most 1000000"),
+        ("amountoffreward", {**AMOUNT, "amount": "0"}, "amount", AMOUNT_RANGE),
+        ("amountoffreward", {**AMOUNT, "amount": "-5"}, "amount", AMOUNT_RANGE),
+        ("amountoffreward", {**AMOUNT, "amount": "5000000"}, "amount", AMOUNT_RANGE),
+        ("amountoffreward", {**AMOUNT, "amount": "9" * 13}, "amount", AMOUNT_RANGE),
         ("amountoffreward", {**AMOUNT, "currency": "gbp"}, "currency", "three capital letters"),
         ("amountoffreward", {**AMOUNT, "currency": "XYZ"}, "currency", "not a known currency"),
         ("amountoffreward", {**AMOUNT, "name": ""}, "name", "This field is required."),
-        ("percentageoffreward", {"percentage": "0"}, "percentage", "above 0 and at most 100"),
-        ("percentageoffreward", {"percentage": "100.5"}, "percentage", "above 0 and at most 100"),
-        ("percentageoffreward", {"percentage": "-10"}, "percentage", "above 0 and at most 100"),
+        ("percentageoffreward", {"percentage": "0"}, "percentage", PERCENTAGE_RANGE),
+        ("percentageoffreward", {"percentage": "100.5"}, "percentage", PERCENTAGE_RANGE),
+        ("percentageoffreward", {"percentage": "-10"}, "percentage", PERCENTAGE_RANGE),
+        ("percentageoffreward", {"percentage": "1" * 20}, "percentage", PERCENTAGE_RANGE),
         ("freeproductreward", {}, "product", "Choose the product this reward gives."),
         ("giftreward", {"product": "999999"}, "product", "can be bought on its own"),
         ("giftreward", {"product": "PARENT"}, "product", "can be bought on its own"),
@@ -262,8 +266,9 @@ def test_stock_cannot_go_below_what_was_redeemed(staff, five_off):
         ("stock", "9223372036854775807", "Enter a whole number from 0 to 1,000,000,000."),
         ("ends_at", "9999-12-31 00:00", "Choose a date within 10 years from today."),
         ("ends_at", "0212-12-02 00:00", "Check the year: choose a date in 2000 or later."),
+        ("amount", "9" * 13, AMOUNT_RANGE),
     ],
-    ids=["huge-stock", "year-9999", "year-0212"],
+    ids=["huge-stock", "year-9999", "year-0212", "13-digit-amount"],
 )
 def test_out_of_range_values_are_refused_with_the_limit_in_words(
     staff, five_off, field, value, message

@@ -161,10 +161,11 @@ def test_spend_rule_with_product_and_category_multipliers(staff):
     [
         ({"multiplier": "2"}, "Choose a product or a category."),
         ("both", "Choose a product or a category, not both"),
-        ({"category": "CATEGORY", "multiplier": "-1"}, "greater than or equal to 0"),
-        ({"category": "CATEGORY", "multiplier": "1000"}, "less than or equal to 100"),
+        ({"category": "CATEGORY", "multiplier": "-1"}, "Enter a number from 0 to 100."),
+        ({"category": "CATEGORY", "multiplier": "1000"}, "Enter a number from 0 to 100."),
+        ({"category": "CATEGORY", "multiplier": "1" * 20}, "Enter a number from 0 to 100."),
     ],
-    ids=["neither", "both", "negative", "huge"],
+    ids=["neither", "both", "negative", "large", "too-many-digits"],
 )
 def test_bad_multiplier_rows_are_form_errors(staff, row, message):
     product = create_product(title="Gold mug")
@@ -207,7 +208,9 @@ def test_the_same_product_twice_is_refused(staff):
         ({"points_per_unit": "999999999"}, "points_per_unit", ""),
         ({"points_per_unit": "abc"}, "points_per_unit", "Enter a number."),
         ({"min_order_total": "-5"}, "min_order_total", ""),
-        ({"min_order_total": "5000000"}, "min_order_total", "Enter a minimum order of at most"),
+        ({"min_order_total": "5000000"}, "min_order_total", "Enter a number from 0 to 1,000,000."),
+        ({"min_order_total": "9" * 13}, "min_order_total", "Enter a number from 0 to 1,000,000."),
+        ({"points_per_unit": "1" * 12}, "points_per_unit", "Enter a number from 0 to 100,000."),
         ({"currency": "gbp"}, "currency", "three capital letters"),
         ({"currency": "POUNDS"}, "currency", "three capital letters"),
         ({"currency": "XYZ"}, "currency", "XYZ is not a known currency code."),

@@ -95,7 +95,9 @@ def test_a_new_tier_moves_the_customers_who_reach_it_at_once(
     [
         ({"threshold": "100.00"}, "threshold", "overlaps Family"),
         ({"position": "0", "threshold": "600"}, "threshold", "overlaps Family"),
-        ({"points_multiplier": "-1"}, "points_multiplier", "greater than or equal to 0"),
+        ({"points_multiplier": "-1"}, "points_multiplier", "Enter a number from 0 to 100."),
+        ({"threshold": "9" * 13}, "threshold", "Enter a number from 0 to 9,999,999,999.99."),
+        ({"threshold": "-" + "9" * 13}, "threshold", "Enter a number from 0 to 9,999,999,999.99."),
         ({"free_shipping": "above"}, "free_shipping_threshold", "Enter the order value"),
         ({"badge_colour": "gold"}, "badge_colour", "#c9a227"),
     ],

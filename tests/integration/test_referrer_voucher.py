@@ -210,9 +210,10 @@ def settings_data(staff) -> dict:
 @pytest.mark.parametrize(
     ("kind", "value", "message"),
     [
-        ("amount", "0", "Ensure this value is greater than or equal to 0.01."),
-        ("amount", "-5", "Ensure this value is greater than or equal to 0.01."),
-        ("amount", "250000", "Ensure this value is less than or equal to 100000."),
+        ("amount", "0", "Enter a number from 0.01 to 100,000."),
+        ("amount", "-5", "Enter a number from 0.01 to 100,000."),
+        ("amount", "250000", "Enter a number from 0.01 to 100,000."),
+        ("amount", "9" * 13, "Enter a number from 0.01 to 100,000."),
         ("percentage", "101", "A percentage can be at most 100."),
         ("amount", "ten", "Enter a number."),
     ],
