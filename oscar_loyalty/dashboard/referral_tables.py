@@ -1,9 +1,11 @@
 """The referral list of the dashboard: status, the rules that fired and the first order."""
 
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from django_tables2 import Column, DateTimeColumn, TemplateColumn
+from oscar.templatetags.currency_filters import currency
 
 from ..models import Referral
 from .common import dashboard_url
@@ -73,6 +75,18 @@ class ReferralTable(DashboardTable):
             format_html_join(
                 "", "<li>{}</li>", ((reason,) for reason in record.fired_rule_reasons)
             ),
+        )
+
+    def render_order_number(self, record: Referral) -> str:
+        """The first order's number, linked, and its total in its own currency (annotated by
+        the list's query); just the number if the order is gone."""
+        if record.first_order_total is None:
+            return record.order_number
+        return format_html(
+            '<a href="{}">{}</a> &middot; <span data-loyalty="first-order-total">{}</span>',
+            reverse("dashboard:order-detail", kwargs={"number": record.order_number}),
+            record.order_number,
+            currency(record.first_order_total, record.first_order_currency),
         )
 
     def render_actions(self, record: Referral) -> str:

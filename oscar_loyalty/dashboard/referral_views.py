@@ -4,7 +4,7 @@ the review decision, and the funnel report with the top referrers."""
 from datetime import datetime
 
 from django.contrib import messages
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import TruncMonth
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -77,8 +77,13 @@ class ReferralListView(DashboardTableMixin, SingleTableView):
 
     def get_queryset(self):
         self.form = ReferralSearchForm(self.request.GET or None)
+        # The first order's total and currency, for its amount, in the list's one query.
+        first_order = Order.objects.filter(number=OuterRef("order_number"))
         queryset = Referral.objects.select_related(
             "referrer", "friend", "reward_entry", "referrer_voucher"
+        ).annotate(
+            first_order_total=Subquery(first_order.values("total_incl_tax")[:1]),
+            first_order_currency=Subquery(first_order.values("currency")[:1]),
         )
         self.filtered = False
         if self.form.is_valid():

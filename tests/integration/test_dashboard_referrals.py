@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from freezegun import freeze_time
 from oscar.core.loading import get_model
@@ -75,6 +77,36 @@ def test_staff_see_the_list_with_the_rule_that_fired(staff, flagged):
     html = staff.get(dashboard_url("loyalty-referral-list") + "?status=review").content.decode()
     assert "The first order is worth £40.00, below the minimum of £50.00." in html
     assert "1 to review" in html
+
+
+def referral_list(staff) -> tuple[int, str]:
+    """The referral list's page and how many queries it took (caches warmed first)."""
+    url = dashboard_url("loyalty-referral-list")
+    staff.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        html = staff.get(url).content.decode()
+    return len(queries), html
+
+
+def test_list_shows_each_first_orders_number_and_total_without_a_query_per_row(staff, on_commit):
+    enable_referrals()
+    _ada, code = make_referrer()
+    for count, email in enumerate(["bob@example.net", "cat@example.net", "dan@example.net"]):
+        friend, _referral = refer_friend(code, email)
+        on_commit(first_order, friend, price=f"{40 + count}.00")
+        if count == 0:
+            one_row, _html = referral_list(staff)
+    three_rows, html = referral_list(staff)
+    assert three_rows == one_row
+    orders = Order.objects.filter(number__in=Referral.objects.values("order_number"))
+    assert orders.count() == 3
+    for order in orders:
+        link = reverse("dashboard:order-detail", kwargs={"number": order.number})
+        total = currency(order.total_incl_tax, order.currency)
+        assert (
+            f'<a href="{link}">{order.number}</a> &middot; '
+            f'<span data-loyalty="first-order-total">{total}</span>'
+        ) in html
 
 
 def test_detail_shows_the_first_order_total_in_its_currency(staff, flagged):
