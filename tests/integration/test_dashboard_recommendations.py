@@ -1,6 +1,6 @@
 """The recommendations dashboard page: staff only; build, quality report and explanations."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -106,7 +106,7 @@ def test_rebuilding_keeps_the_last_quality_report_on_show(staff, shop):
     assert "No quality report yet" not in page
     assert 'data-task="repeat" data-method="popularity"' in page
     built = date_format(timezone.localtime(measured.finished_at), "DATETIME_FORMAT")
-    assert f"Measured on the model built {built}." in page
+    assert f"The model built {built} is the one measured here." in page
     assert "The model has been rebuilt since" in page
 
 
@@ -154,3 +154,15 @@ def test_quality_report_of_a_shop_whose_customers_only_rebuy_shows_no_discovery_
     assert "<td>—</td><td>—</td><td>—</td><td>0.000</td>" in row
     repeat = page[page.index('data-task="repeat" data-method="buy_again"') :].split("</tr>")[0]
     assert "<td>1.000</td><td>1.000</td><td>1.000</td>" in repeat
+
+
+def test_the_measured_models_time_of_day_does_not_double_the_full_stop(staff):
+    morning = timezone.make_aware(datetime(2026, 3, 4, 9, 30))
+    RecommendationBuild.objects.create(
+        status=RecommendationBuild.SUCCEEDED,
+        finished_at=morning,
+        report={"k": 10, "results": {"repeat": {"ours": {"hit_rate": 0.5, "coverage": 0.2}}}},
+    )
+    page = staff.get(dashboard_url("loyalty-recommendations")).content.decode()
+    sentence = page.split('data-loyalty="report-build">')[1].split("</p>")[0]
+    assert sentence == "The model built 4 Mar 2026, 9:30 a.m. is the one measured here."
