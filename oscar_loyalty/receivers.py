@@ -4,6 +4,7 @@ so checkout and dashboard actions never wait on the broker or on our work."""
 import logging
 from functools import partial
 
+from celery.result import EagerResult
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
@@ -35,21 +36,24 @@ ConditionalOffer = get_model("offer", "ConditionalOffer")
 logger = logging.getLogger(__name__)
 
 
-def _enqueue(task, *args) -> None:
+def _enqueue(task, *args) -> EagerResult | None:
     """Send the task to the project's Celery workers; if the project has no broker configured,
     or it cannot be reached, run the task here instead, so an order never loses its points and
-    checkout never fails because of us."""
+    checkout never fails because of us.
+
+    Returns the result when the task ran here (so a page can say it is done, or failed), None
+    when a worker will run it."""
     app = task.app
     if app.conf.task_always_eager or not app.conf.broker_url:
-        task.apply(args=args)
-        return
+        return task.apply(args=args)
     try:
         task.apply_async(args=args, retry=False)
     except Exception:  # noqa: BLE001  (any broker failure: kombu raises many kinds)
         logger.exception(
             "Could not enqueue %s%r; running it in the request instead", task.name, args
         )
-        task.apply(args=args)
+        return task.apply(args=args)
+    return None
 
 
 def _after_commit(task, *args) -> None:

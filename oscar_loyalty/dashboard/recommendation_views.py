@@ -78,7 +78,9 @@ class RecommendationsView(FormView):
         context = super().get_context_data(**kwargs)
         builds = list(RecommendationBuild.objects.all()[:BUILDS_SHOWN])
         latest = next((b for b in builds if b.status == RecommendationBuild.SUCCEEDED), None)
-        context.update(builds=builds, latest=latest, **_latest_report(latest))
+        # Only the newest build can be under way: an older one left "running" was cut short.
+        running = builds[0] if builds and builds[0].status == RecommendationBuild.RUNNING else None
+        context.update(builds=builds, latest=latest, running=running, **_latest_report(latest))
         form = context["form"]
         if form.is_bound and form.is_valid():
             if form.cleaned_data["customer"] is not None:
@@ -89,25 +91,41 @@ class RecommendationsView(FormView):
 
 
 class RecommendationsActionView(View):
-    """POST: rebuild the model or run the quality report, in the background where a worker is."""
+    """POST: rebuild the model or run the quality report, in the background where a worker is.
 
+    The message says what happened, never what is under way: a task run here is done (or
+    failed) by the time the page shows; one sent to a worker is queued. While a build runs,
+    the page itself says so, from the build's status.
+    """
+
+    #: Each action's task, what staff read once it ran here, and once it is queued.
     ACTIONS = {
-        "build": (tasks.build_recommendations, _("The recommendation model is being rebuilt.")),
-        "report": (tasks.evaluate_recommendations, _("The quality report is being computed.")),
+        "build": (
+            tasks.build_recommendations,
+            _("The recommendation model has been rebuilt."),
+            _("The model is queued for rebuilding in the background."),
+        ),
+        "report": (
+            tasks.evaluate_recommendations,
+            _("The quality report has been computed."),
+            _("The quality report is queued: reload this page in a moment to see it."),
+        ),
     }
 
     def post(self, request, *args, **kwargs):
         action = self.ACTIONS.get(request.POST.get("action", ""))
         if action is None:
             messages.error(request, gettext("Unknown action."))
+            return redirect(dashboard_url("loyalty-recommendations"))
+        task, done, queued = action
+        try:
+            result = _enqueue(task)
+            if result is not None and result.failed():
+                raise result.result
+        except Exception as error:  # noqa: BLE001  (shown to staff, never a 500)
+            messages.error(request, gettext("It failed: %(error)s") % {"error": error})
         else:
-            task, message = action
-            try:
-                _enqueue(task)
-            except Exception as error:  # noqa: BLE001  (shown to staff, never a 500)
-                messages.error(request, gettext("It failed: %(error)s") % {"error": error})
-            else:
-                messages.success(request, message)
+            messages.success(request, done if result is not None else queued)
         return redirect(dashboard_url("loyalty-recommendations"))
 
 

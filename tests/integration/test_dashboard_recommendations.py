@@ -44,10 +44,53 @@ def test_page_shows_the_last_build(staff, shop):
     assert f"{built.neighbours} neighbour links between 6 products" in page  # not the kettle
 
 
-def test_rebuild_now_builds_the_model(staff):
-    response = staff.post(dashboard_url("loyalty-recommendations-action"), {"action": "build"})
-    assert response.status_code == 302
+def test_rebuild_now_builds_the_model_and_says_it_is_done(staff):
+    action = dashboard_url("loyalty-recommendations-action")
+    response = staff.post(action, {"action": "build"}, follow=True)
+    assert response.redirect_chain == [(dashboard_url("loyalty-recommendations"), 302)]
     assert RecommendationBuild.objects.get().status == RecommendationBuild.SUCCEEDED
+    page = response.content.decode()
+    assert "The recommendation model has been rebuilt." in page
+    assert "being rebuilt" not in page
+
+
+@pytest.mark.parametrize("status", [RecommendationBuild.SUCCEEDED, RecommendationBuild.FAILED])
+def test_page_says_a_build_is_under_way_only_until_it_is_done_or_failed(staff, status):
+    build = RecommendationBuild.objects.create()  # a worker's build, started and still running
+    page = staff.get(dashboard_url("loyalty-recommendations")).content.decode()
+    assert "The model is being rebuilt (started " in page
+    build.status, build.finished_at = status, timezone.now()
+    build.save()
+    page = staff.get(dashboard_url("loyalty-recommendations")).content.decode()
+    assert "being rebuilt" not in page
+
+
+@pytest.mark.parametrize(
+    "action, message",
+    [
+        ("build", "The model is queued for rebuilding in the background."),
+        ("report", "The quality report is queued: reload this page in a moment to see it."),
+    ],
+)
+def test_an_action_sent_to_a_worker_says_it_is_queued(staff, monkeypatch, action, message):
+    from oscar_loyalty.dashboard import recommendation_views
+
+    monkeypatch.setattr(recommendation_views, "_enqueue", lambda task: None)  # a worker's job
+    url = dashboard_url("loyalty-recommendations-action")
+    page = staff.post(url, {"action": action}, follow=True).content.decode()
+    assert message in page
+    assert "being rebuilt" not in page and "has been" not in page
+
+
+def test_a_report_that_failed_here_says_so_even_when_celery_keeps_the_error(staff, monkeypatch):
+    from oscar_loyalty.dashboard import recommendation_views
+
+    # A project whose eager tasks do not raise: the failure is in the result only.
+    monkeypatch.setattr(recommendation_views, "_enqueue", lambda task: task.apply(throw=False))
+    url = dashboard_url("loyalty-recommendations-action")
+    page = staff.post(url, {"action": "report"}, follow=True).content.decode()
+    assert "It failed: the shop has no orders from customers yet" in page
+    assert "The quality report has been computed." not in page
 
 
 def test_quality_report_needs_history_before_the_cutoff(staff, shop):
