@@ -1,8 +1,10 @@
 """Small helpers shared by the batch jobs and the pages."""
 
 from collections.abc import Iterator
+from datetime import date, datetime, time
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.formats import number_format
 
 
@@ -10,6 +12,12 @@ def format_points(points: int) -> str:
     """``12,367``: a points count grouped the active locale's way, for reading only (never for
     form values or HTML attributes, which must stay plain integers)."""
     return number_format(points, decimal_pos=0, force_grouping=True)
+
+
+def local_midnight(day: date) -> datetime:
+    """The start of ``day`` in the shop's time zone (a date typed or shown to people means the
+    shop's local day, not UTC's)."""
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def batched_by_pk(queryset: QuerySet, batch_size: int = 500) -> Iterator[list]:

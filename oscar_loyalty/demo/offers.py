@@ -14,6 +14,7 @@ from ..models import PointsEvent, SpendBracket
 from ..offers.brackets import SpendBracketsBenefit
 from ..offers.customer_conditions import customer_condition
 from ..offers.percentage import percentage_benefit
+from ..utils import local_midnight
 
 Benefit = get_model("offer", "Benefit")
 Condition = get_model("offer", "Condition")
@@ -22,6 +23,9 @@ Range = get_model("offer", "Range")
 create_benefit = get_class("offer.custom", "create_benefit")
 
 BRACKETS = [("100.00", "5"), ("200.00", "10"), ("300.00", "15")]
+# The double points event runs from the start of today to midnight three days on, so the shop
+# shows round dates rather than the moment the demo was loaded.
+EVENT_DAYS = 3
 
 
 def every_product() -> Range:
@@ -84,9 +88,12 @@ def set_up_demo_offers() -> list[str]:
 
     name = "Double points weekend"
     if not PointsEvent.objects.filter(name=name).exists():
-        now = timezone.now()
+        today = timezone.localdate()
         PointsEvent.objects.create(
-            name=name, multiplier=Decimal("2"), starts_at=now, ends_at=now + timedelta(days=3)
+            name=name,
+            multiplier=Decimal("2"),
+            starts_at=local_midnight(today),
+            ends_at=local_midnight(today + timedelta(days=EVENT_DAYS)),
         )
         created.append(name)
     return created

@@ -1,10 +1,12 @@
 """The sandbox's demo programme includes one offer of each kind this package adds."""
 
+from datetime import time, timedelta
 from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from oscar.core.loading import get_model
 from oscar.test.factories import UserFactory
 
@@ -36,3 +38,15 @@ def test_demo_offers_are_created_once_and_work():
         "Spend more, save more": Decimal("25.00"),
         "Thank you for coming back: 10 % off your second order": Decimal("25.00"),
     }
+
+
+def test_demo_double_points_event_runs_whole_local_days():
+    """The event page reads 'from today 00:00 until <three days on> 00:00', not the minute the
+    demo happened to be loaded."""
+    call_command("loyalty_demo_programme", stdout=StringIO(), stderr=StringIO())
+
+    event = PointsEvent.objects.get(name="Double points weekend")
+    starts, ends = timezone.localtime(event.starts_at), timezone.localtime(event.ends_at)
+    assert starts.date() == timezone.localdate()
+    assert ends.date() == timezone.localdate() + timedelta(days=3)
+    assert starts.time() == ends.time() == time(0, 0)

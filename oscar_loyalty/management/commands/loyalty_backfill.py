@@ -4,12 +4,12 @@ import time
 from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from oscar_loyalty.backfill import backfill_orders
 from oscar_loyalty.progress import ProgressBar
+from oscar_loyalty.utils import local_midnight
 
 
 def _date(value: str) -> datetime:
@@ -21,7 +21,7 @@ def _date(value: str) -> datetime:
         raise CommandError(
             _("Dates are YYYY-MM-DD, e.g. 2011-01-31; got %(value)r.") % {"value": value}
         )
-    return timezone.make_aware(datetime.combine(parsed, datetime.min.time()))
+    return local_midnight(parsed)
 
 
 class Command(BaseCommand):
