@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_model
 
 from . import actions, caching, conf, ledger, tiers
@@ -278,6 +278,12 @@ def points_for_product(product, price, book: RuleBook | None = None, basket=None
 # --- awarding ----------------------------------------------------------------------------------
 
 
+# Points history lines, shown again in the reader's language by :mod:`.history`.
+ORDER_LINE = _("Order %(number)s")
+ORDER_CANCELLED_LINE = _("Order %(number)s cancelled")
+ORDER_REFUND_LINE = _("Refund on order %(number)s")
+
+
 def order_earn_key(order) -> str:
     return f"order:{order.number}:earn"
 
@@ -319,7 +325,7 @@ def award_points_for_order(
         ledger.account_for_user(order.user),
         earning.points,
         key=order_earn_key(order),
-        description=_("Order %(number)s") % {"number": order.number},
+        description=ORDER_LINE % {"number": order.number},
         pending_until=pending_until,
         expires_at=expires_at,
         order_number=order.number,
@@ -375,7 +381,7 @@ def reverse_points_for_order(order, *, key_suffix: str) -> list[LedgerEntry]:
         entry = ledger.reverse(
             credit,
             key=f"{credit.idempotency_key}:reverse:{key_suffix}",
-            description=_("Order %(number)s cancelled") % {"number": order.number},
+            description=ORDER_CANCELLED_LINE % {"number": order.number},
         )
         if entry:
             entries.append(entry)
@@ -413,7 +419,7 @@ def reverse_points_for_refunded_lines(
         credit,
         owed,
         key=key,
-        description=_("Refund on order %(number)s") % {"number": order.number},
+        description=ORDER_REFUND_LINE % {"number": order.number},
     )
 
 

@@ -26,6 +26,8 @@ from .models import LedgerEntry, PointsAccount, PointsHold, ProgramSettings, Red
 ConditionalOffer = get_model("offer", "ConditionalOffer")
 
 CENT = Decimal("0.01")
+# The points history line, shown again in the reader's language by :mod:`.history`.
+POINTS_RETURNED_LINE = _("Points returned for order %(number)s")
 
 
 POINTS_BENEFIT = "oscar_loyalty.offers.benefits.PointsDiscountBenefit"
@@ -345,6 +347,6 @@ def restore_points_for_order(order, fraction: Decimal, *, key: str):
         owed,
         key=key,
         order_number=order.number,
-        description=str(_("Points returned for order %(number)s") % {"number": order.number}),
+        description=POINTS_RETURNED_LINE % {"number": order.number},
         expires_at=timezone.now() + timedelta(days=days) if days else None,
     )

@@ -19,6 +19,7 @@ from oscar_loyalty.utils import format_points
 
 from . import actions, conf, ledger, redemption, rewards, tiers
 from .forms import CustomerProfileForm, RedeemPointsForm
+from .history import with_readable_descriptions
 from .models import (
     CustomerProfile,
     GiftReward,
@@ -69,7 +70,7 @@ class RewardsView(PageTitleMixin, TemplateView):
             page_obj=page,
             paginator=page.paginator,
             is_paginated=page.has_other_pages(),
-            entries=page.object_list,
+            entries=with_readable_descriptions(page.object_list),
             profile_form=CustomerProfileForm(instance=profile),
             follow_rules=SocialFollowRule.objects.active(),
             rewards=[

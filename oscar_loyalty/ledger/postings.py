@@ -22,6 +22,10 @@ from .core import (
     validate_points,
 )
 
+# Points history lines, shown again in the reader's language by ``oscar_loyalty.history``.
+EXPIRED_LINE = _("Points expired")
+EXPIRED_INACTIVE_LINE = _("Points expired after inactivity")
+
 # --- crediting ---------------------------------------------------------------------------------
 
 
@@ -237,7 +241,7 @@ def expire_lot(lot: PointsLot, *, at: datetime | None = None) -> LedgerEntry | N
         compute=compute,
         at=at,
         touch_activity=False,
-        description=str(_("Points expired")),
+        description=str(EXPIRED_LINE),
         order_number=lot.order_number,
     )
 
@@ -259,7 +263,7 @@ def expire_balance(account: PointsAccount, *, at: datetime | None = None) -> Led
         compute=compute,
         at=at,
         touch_activity=False,
-        description=str(_("Points expired after inactivity")),
+        description=str(EXPIRED_INACTIVE_LINE),
     )
 
 

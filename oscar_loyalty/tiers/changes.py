@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import Max, Min
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from .. import ledger, notices
 from ..models import CustomerTier, LedgerEntry, Tier, TierChange, TierSettings
@@ -34,6 +34,8 @@ from .qualification import (
 
 UPGRADE_EMAIL = "LOYALTY_TIER_UPGRADE"
 DOWNGRADE_NOTICE = "LOYALTY_TIER_DOWNGRADE"
+# The entry bonus's points history line, shown again in the reader's language by ``history``.
+WELCOME_LINE = _("Welcome to %(tier)s")
 
 UPGRADE, START_DOWNGRADE, DOWNGRADE, CANCEL_DOWNGRADE = "upgrade", "notice", "downgrade", "cancel"
 
@@ -262,7 +264,7 @@ def pay_entry_bonuses(account, status: CustomerTier, standing: Standing, ctx: Co
                 tier.entry_bonus,
                 key=f"tier:{account.pk}:{tier.pk}:entry:{period}",
                 kind=LedgerEntry.BONUS,
-                description=_("Welcome to %(tier)s") % {"tier": tier.name},
+                description=WELCOME_LINE % {"tier": tier.name},
                 detail={"tier": tier.pk, "period": period},
                 at=ctx.now,
             )

@@ -1,15 +1,19 @@
-"""The Dutch and Arabic catalogues: the Rewards page in each language, and Arabic plural forms."""
+"""The Dutch and Arabic catalogues: the Rewards page in each language (its points history
+included), and Arabic plural forms."""
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils import translation
+from django.utils.timezone import now
 from django.utils.translation import gettext, ngettext
 from oscar.test.factories import UserFactory
 
-from oscar_loyalty import ledger
-from tests.factories import dashboard_url
+from oscar_loyalty import ledger, tiers
+from oscar_loyalty.models import Tier, TierActivity
+from tests.factories import create_spend_rule, dashboard_url, place_order
 from tests.integration.test_dashboard_rewards import AMOUNT, reward_data
 
 pytestmark = pytest.mark.django_db
@@ -121,3 +125,57 @@ def test_dashboard_limits_are_translated_and_grouped_the_dutch_way(staff, five_o
     assert response.context["form"].errors["stock"] == [
         "Voer een geheel getal in van 0 tot en met 1.000.000.000."
     ]
+
+
+def history_of(client, language):
+    page = rewards_page(client, language).content.decode()
+    return page[page.index('data-loyalty="history"') :]
+
+
+@pytest.fixture
+def vip_welcome(shopper):
+    """The upgrade job (running in the shop's default language) pays VIP's entry bonus."""
+    account = ledger.account_for_user(shopper)
+    vip = Tier.objects.create(name="VIP", position=1, threshold=Decimal("100"), entry_bonus=300)
+    TierActivity.objects.create(
+        account=account, order_number="T1", spend=Decimal("150"), points=150, occurred_at=now()
+    )
+    with translation.override("en-gb"):
+        tiers.qualify_account(account.pk, email=False)
+    assert account.entries.filter(description="Welcome to VIP").exists()
+    return vip
+
+
+@pytest.mark.parametrize(
+    ("language", "line"),
+    [
+        ("nl", "Bonus: Welkom bij <bdi>VIP</bdi>"),
+        ("ar", "مكافأة إضافية: مرحبًا بك في <bdi>VIP</bdi>"),
+    ],
+)
+def test_tier_welcome_line_is_shown_in_the_readers_language(client, vip_welcome, language, line):
+    history = history_of(client, language)
+    assert line in history
+    assert "Welcome to" not in history
+
+
+def test_order_line_written_during_a_dutch_checkout_reads_in_english(
+    client, shopper, django_capture_on_commit_callbacks
+):
+    create_spend_rule("1")
+    with translation.override("nl"), django_capture_on_commit_callbacks(execute=True):
+        order = place_order(shopper, [("20.00", 1)])
+    assert ledger.earned_by_order(order.number)[0].description == f"Bestelling {order.number}"
+    history = history_of(client, "en-gb")
+    assert f"Order <bdi>{order.number}</bdi>" in history
+    assert "Bestelling" not in history
+
+
+def test_lines_that_cannot_be_rebuilt_are_shown_as_stored(client, shopper, vip_welcome):
+    """A tier renamed since its welcome, and text this package does not know, stay as written."""
+    vip_welcome.name = "VIP Club"
+    vip_welcome.save()
+    ledger.earn(ledger.account_for_user(shopper), 5, key="x", description="Spring <sale>")
+    history = history_of(client, "nl")
+    assert "Bonus: Welcome to VIP<" in history
+    assert "Spring &lt;sale&gt;" in history
