@@ -128,7 +128,8 @@ LOGIN_REDIRECT_URL = "/"
 
 LANGUAGE_CODE = "en-gb"
 LANGUAGES = [("en-gb", _("English")), ("nl", _("Dutch")), ("ar", _("Arabic"))]
-LOCALE_PATHS = [REPO_DIR / "oscar_loyalty" / "locale"]
+# The sandbox's own strings (its shipping methods) are not the package's: their own catalogue.
+LOCALE_PATHS = [REPO_DIR / "oscar_loyalty" / "locale", BASE_DIR / "locale"]
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from django.utils.module_loading import import_string
 from oscar.core.loading import get_class
 from oscar.test.factories import UserFactory
@@ -38,6 +39,19 @@ def test_sandbox_basket_shows_standard_delivery_at_3_95_and_offers_express():
         ("Standard delivery", Decimal("3.95")),
         ("Express delivery", Decimal("7.95")),
     ]
+
+
+@pytest.mark.parametrize(
+    ("language", "names"),
+    [
+        ("nl", ["Standaardlevering: 3 tot 5 werkdagen", "Expreslevering: Volgende werkdag"]),
+        ("ar", ["التوصيل العادي: من 3 إلى 5 أيام عمل", "التوصيل السريع: يوم العمل التالي"]),
+    ],
+)
+def test_sandbox_shipping_methods_are_translated(language, names):
+    methods = sandbox_class("shipping.repository", "Repository").methods
+    with translation.override(language):
+        assert [f"{m.name}: {m.description}" for m in methods] == names
 
 
 def test_sandbox_loader_leaves_every_other_class_to_oscar():
