@@ -13,7 +13,7 @@ from oscar.test.factories import UserFactory
 
 from oscar_loyalty import ledger, tiers
 from oscar_loyalty.models import Tier, TierActivity
-from tests.factories import create_spend_rule, dashboard_url, place_order
+from tests.factories import create_buyable_product, create_spend_rule, dashboard_url, place_order
 from tests.integration.test_dashboard_rewards import AMOUNT, reward_data
 
 pytestmark = pytest.mark.django_db
@@ -179,3 +179,24 @@ def test_lines_that_cannot_be_rebuilt_are_shown_as_stored(client, shopper, vip_w
     history = history_of(client, "nl")
     assert "Bonus: Welcome to VIP<" in history
     assert "Spring &lt;sale&gt;" in history
+
+
+def test_dutch_basket_update_button_is_dutch(client, shopper):
+    """Oscar's Dutch catalogue leaves the basket's "Update" button in English."""
+    product = create_buyable_product("Garden Parasol", "12.50")
+    client.post(reverse("basket:add", args=[product.pk]), {"quantity": 1})
+    page = client.get(reverse("basket:summary"), HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert ">Bijwerken</button>" in page
+    assert ">Update</button>" not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "page_of"), [("nl", "Pagina 1 van 2"), ("ar", "الصفحة 1 من 2")]
+)
+def test_history_pagination_is_translated(client, shopper, language, page_of):
+    account = ledger.account_for_user(shopper)
+    for i in range(25):
+        ledger.earn(account, 1, key=f"e{i}", description=f"Gift {i:02d}")
+    page = rewards_page(client, language).content.decode()
+    assert page_of in " ".join(page.split())
+    assert "Page 1 of 2" not in " ".join(page.split())
