@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from django.conf import settings
 from django.utils import translation
 from django.utils.functional import Promise
-from django.utils.html import escape, format_html
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +24,7 @@ from . import actions, earning, redemption
 from .ledger import postings
 from .models import LedgerEntry, Tier
 from .tiers import changes
+from .utils import isolate
 
 # Written by tiers.perks; the other lines are the writers' own constants.
 BIRTHDAY_LINE = _("Happy birthday from %(tier)s")
@@ -74,7 +75,7 @@ def _as_html(line: Promise, params: Params) -> SafeString:
     tier name keeps its punctuation inside an Arabic sentence."""
     if not params:
         return escape(str(line))
-    isolated = {key: format_html("<bdi>{}</bdi>", value) for key, value in params.items()}
+    isolated = {key: isolate(value) for key, value in params.items()}
     return mark_safe(escape(str(line)) % isolated)
 
 

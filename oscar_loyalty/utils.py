@@ -6,12 +6,21 @@ from datetime import date, datetime, time
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import number_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 
 def format_points(points: int) -> str:
     """``12,367``: a points count grouped the active locale's way, for reading only (never for
     form values or HTML attributes, which must stay plain integers)."""
     return number_format(points, decimal_pos=0, force_grouping=True)
+
+
+def isolate(name: object) -> SafeString | str:
+    """``<bdi>name</bdi>`` (escaped), nothing for no name: a name someone typed (a tier,
+    reward, offer, product) kept apart from the sentence around it, so that an English name in an
+    Arabic sentence keeps its punctuation and the sentence its word order."""
+    return format_html("<bdi>{}</bdi>", name) if name not in (None, "") else ""
 
 
 def local_midnight(day: date) -> datetime:

@@ -11,7 +11,7 @@ from django import template
 
 from oscar_loyalty import earning, redemption, rewards
 from oscar_loyalty.models import LedgerEntry, PointsAccount, ProgramSettings
-from oscar_loyalty.utils import format_points
+from oscar_loyalty.utils import format_points, isolate
 
 register = template.Library()
 
@@ -116,6 +116,13 @@ def loyalty_voucher_name(voucher) -> str:
     """A voucher's name as the basket shows it, before its code (reward vouchers carry their
     code in their unique name; this leaves it out so the code is printed once)."""
     return rewards.shopper_voucher_name(voucher)
+
+
+@register.filter
+def loyalty_bdi(name):
+    """``{{ tier.name|loyalty_bdi }}``: a typed name isolated from the sentence around it (see
+    :func:`oscar_loyalty.utils.isolate`); works inside ``blocktrans ... with``."""
+    return isolate(name)
 
 
 @register.filter

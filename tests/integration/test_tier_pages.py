@@ -68,7 +68,7 @@ def test_rewards_page_shows_tier_perks_and_progress_to_the_next(ladder, client):
     page = rewards_page(client)
     assert 'data-loyalty="current-tier"' in page and "Family" in page
     assert "5% off every order" in page
-    assert "Spend £80.00 more by 31 Dec to reach VIP" in page
+    assert "Spend £80.00 more by 31 Dec to reach <bdi>VIP</bdi>" in page
     assert 'aria-valuenow="84"' in page
     assert "The count starts again after 31 Dec 2026" in page
     table = page[page.index('data-loyalty="tier-table"') :]
@@ -83,7 +83,7 @@ def test_points_metric_and_rolling_window_explained(ladder, client):
     shopper_with_spend(client, "40.00")
     page = rewards_page(client)
     assert "You have not reached a tier yet." in page
-    assert "Earn 60 points more to reach Family" in page
+    assert "Earn 60 points more to reach <bdi>Family</bdi>" in page
     assert "Orders count for 6 months." in page
 
 
@@ -93,7 +93,7 @@ def test_points_to_the_next_tier_are_grouped(client):
     settings.save()
     Tier.objects.create(name="Gold", position=1, threshold=Decimal("2500"))
     shopper_with_spend(client, "40.00")
-    assert "Earn 2,460 points more to reach Gold" in rewards_page(client)
+    assert "Earn 2,460 points more to reach <bdi>Gold</bdi>" in rewards_page(client)
 
 
 def test_pin_is_shown_and_explained(ladder, client):
@@ -109,8 +109,8 @@ def test_pin_is_shown_and_explained(ladder, client):
     )
     pin = rewards_page(client)
     pin = pin[pin.index('data-loyalty="tier-pin"') :]
-    assert "Our team has put you in VIP until" in pin and "Press event" in pin
-    assert "After that your tier will be the one your orders reach: Family today." in pin
+    assert "Our team has put you in <bdi>VIP</bdi> until" in pin and "<bdi>Press event</bdi>" in pin
+    assert "After that your tier will be the one your orders reach: <bdi>Family</bdi> today." in pin
 
 
 def test_staff_pin_below_the_top_tier_is_not_called_the_highest(ladder, client):
@@ -124,8 +124,8 @@ def test_staff_pin_below_the_top_tier_is_not_called_the_highest(ladder, client):
         staff_user=UserFactory(is_staff=True),
     )
     page = rewards_page(client)
-    assert "Our team has put you in Family until" in page
-    assert "your orders reach: VIP today." in page
+    assert "Our team has put you in <bdi>Family</bdi> until" in page
+    assert "your orders reach: <bdi>VIP</bdi> today." in page
     assert "You are in our highest tier" not in page
 
 
@@ -141,7 +141,7 @@ def test_a_new_customer_is_in_the_entry_tier_at_once(ladder, client):
         page.index('data-loyalty="tier-status"') : page.index('data-loyalty="tier-table"')
     ]
     assert "Friends" in status and "You have not reached a tier yet" not in status
-    assert "Spend £100.00 more" in status and "to reach Family" in status
+    assert "Spend £100.00 more" in status and "to reach <bdi>Family</bdi>" in status
     assert "£0.00" not in status
     # The entry tier's perks apply too: 1.5x points on a £40 product.
     product = create_buyable_product("Tea towel", "40.00")
@@ -171,7 +171,7 @@ def test_basket_nudge_when_this_order_reaches_the_next_tier(ladder, client):
     client.post(reverse("basket:add", args=[big.pk]), {"quantity": 1})
     page = client.get(reverse("basket:summary")).content.decode()
     nudge = page[page.index('data-loyalty="tier-nudge"') :]
-    assert "Once this order is confirmed you reach VIP!" in nudge
+    assert "Once this order is confirmed you reach <bdi>VIP</bdi>!" in nudge
 
 
 def test_a_tier_added_below_the_count_is_not_promised_for_nothing(ladder, client):
@@ -183,7 +183,8 @@ def test_a_tier_added_below_the_count_is_not_promised_for_nothing(ladder, client
     Tier.objects.filter(name="VIP").update(position=4)
 
     status = rewards_page(client)
-    assert "Your orders already reach Silver: your new tier shows here shortly." in status
+    reached = "Your orders already reach <bdi>Silver</bdi>: your new tier shows here shortly."
+    assert reached in status
     assert "more to reach" not in status
     client.post(reverse("basket:add", args=[create_buyable_product("Mug", "30.00").pk]))
     assert 'data-loyalty="tier-nudge"' not in client.get(reverse("basket:summary")).content.decode()

@@ -12,7 +12,7 @@ from django.utils.translation import gettext, ngettext
 from oscar.test.factories import UserFactory
 
 from oscar_loyalty import ledger, tiers
-from oscar_loyalty.models import Tier, TierActivity
+from oscar_loyalty.models import AmountOffReward, Tier, TierActivity
 from tests.factories import create_buyable_product, create_spend_rule, dashboard_url, place_order
 from tests.integration.test_dashboard_rewards import AMOUNT, reward_data
 
@@ -149,8 +149,8 @@ def vip_welcome(shopper):
 @pytest.mark.parametrize(
     ("language", "line"),
     [
-        ("nl", "Bonus: Welkom bij <bdi>VIP</bdi>"),
-        ("ar", "مكافأة إضافية: مرحبًا بك في <bdi>VIP</bdi>"),
+        ("nl", "Bonus: <bdi>Welkom bij <bdi>VIP</bdi></bdi>"),
+        ("ar", "مكافأة إضافية: <bdi>مرحبًا بك في <bdi>VIP</bdi></bdi>"),
     ],
 )
 def test_tier_welcome_line_is_shown_in_the_readers_language(client, vip_welcome, language, line):
@@ -177,8 +177,8 @@ def test_lines_that_cannot_be_rebuilt_are_shown_as_stored(client, shopper, vip_w
     vip_welcome.save()
     ledger.earn(ledger.account_for_user(shopper), 5, key="x", description="Spring <sale>")
     history = history_of(client, "nl")
-    assert "Bonus: Welcome to VIP<" in history
-    assert "Spring &lt;sale&gt;" in history
+    assert "Bonus: <bdi>Welcome to VIP</bdi>" in history
+    assert "<bdi>Spring &lt;sale&gt;</bdi>" in history
 
 
 def test_dutch_basket_update_button_is_dutch(client, shopper):
@@ -200,3 +200,15 @@ def test_history_pagination_is_translated(client, shopper, language, page_of):
     page = rewards_page(client, language).content.decode()
     assert page_of in " ".join(page.split())
     assert "Page 1 of 2" not in " ".join(page.split())
+
+
+def test_arabic_page_keeps_english_names_apart_from_the_sentence(client, shopper):
+    """Right to left, a typed English name inside an Arabic sentence would take the sentence's
+    punctuation with it ("!VIP Club"): every tier and reward name is isolated in <bdi>, and
+    escaped."""
+    Tier.objects.create(name="VIP Club!", position=1, threshold=Decimal("100"))
+    AmountOffReward.objects.create(name="10% off <today>!", points_cost=50, amount=Decimal("2"))
+    page = rewards_page(client, "ar").content.decode()
+    assert "لتبلغ <bdi>VIP Club!</bdi>" in page  # "... to reach VIP Club!"
+    assert '<h3 class="h6"><bdi>10% off &lt;today&gt;!</bdi></h3>' in page
+    assert "<today>" not in page
