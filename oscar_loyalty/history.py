@@ -18,16 +18,12 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext_lazy as _
 
 from . import actions, earning, redemption
 from .ledger import postings
 from .models import LedgerEntry, Tier
-from .tiers import changes
+from .tiers import changes, perks
 from .utils import isolate
-
-# Written by tiers.perks; the other lines are the writers' own constants.
-BIRTHDAY_LINE = _("Happy birthday from %(tier)s")
 
 Params = dict[str, str]
 # How to fill a line's placeholders from an entry (given the names of the page's tiers), or
@@ -54,7 +50,7 @@ LINES: list[tuple[Promise, Filler]] = [
     (earning.ORDER_REFUND_LINE, _order),
     (redemption.POINTS_RETURNED_LINE, _order),
     (changes.WELCOME_LINE, _tier),
-    (BIRTHDAY_LINE, _tier),
+    (perks.BIRTHDAY_LINE, _tier),
     (postings.EXPIRED_LINE, _no_params),
     (postings.EXPIRED_INACTIVE_LINE, _no_params),
     *((description, _no_params) for description in actions.DESCRIPTIONS.values()),

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from oscar.core.loading import get_model
 
 from .. import caching, ledger
@@ -28,6 +29,7 @@ Range = get_model("offer", "Range")
 TIER_CONDITION = "oscar_loyalty.offers.tier_conditions.CustomerInTierCondition"
 ONE = Decimal("1")
 TIER_FACT = "tier"
+BIRTHDAY_LINE = gettext_lazy("Happy birthday from %(tier)s")  # read back by ``history``
 
 
 # --- whose tier -------------------------------------------------------------------------------
@@ -192,7 +194,7 @@ def award_tier_birthday_bonuses(now: datetime) -> int:
                 tier.birthday_bonus,
                 key=f"tier:{profile.account_id}:birthday:{today.year}",
                 kind=LedgerEntry.BONUS,
-                description=_("Happy birthday from %(tier)s") % {"tier": tier.name},
+                description=BIRTHDAY_LINE % {"tier": tier.name},
                 detail={"tier": tier.pk},
                 at=now,
             )
