@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from oscar.core.loading import get_model
 
+from . import free_shipping
 from .facts import SEGMENTS, CustomerFacts, customer_facts
 
 Condition = get_model("offer", "Condition")
@@ -47,7 +48,9 @@ class CustomerCondition:
         return False
 
     def consume_items(self, offer, basket, affected_lines) -> None:
-        """The benefit consumes what it discounts; the customer condition takes nothing."""
+        """The benefit consumes what it discounts; the customer condition takes nothing, and
+        notes the offer so that other shipping offers see one that discounts shipping."""
+        free_shipping.note_applied(offer, basket)
 
 
 class EveryoneCondition(CustomerCondition, Condition):

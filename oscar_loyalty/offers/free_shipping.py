@@ -6,8 +6,9 @@ next to the shop's own "free shipping over £50" would show the order's shipping
 discounted twice. So the tier's offer runs just after the shop's own offers and vouchers
 (:data:`PRIORITY`) and stands aside when one of them already discounts the shipping. It finds
 them through the basket lines their conditions consumed (:func:`another_shipping_offer_applied`),
-as Oscar publishes ``basket.offer_applications`` only once every offer has applied: a shop offer
-whose condition consumes no items (as this package's customer conditions) is not seen.
+as Oscar publishes ``basket.offer_applications`` only once every offer has applied; this
+package's customer and tier conditions consume no items, so they note their offers instead
+(:func:`note_applied`). Points paying for shipping stand aside the same way.
 
 Free-shipping reward vouchers keep Oscar's benefit: Oscar uses up every voucher in the basket
 when the order is placed, so a voucher must never stand aside.
@@ -16,6 +17,7 @@ when the order is placed, so a voucher must never stand aside.
 from __future__ import annotations
 
 from collections.abc import Collection
+from itertools import chain
 
 from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_class
@@ -28,14 +30,28 @@ PATH = "oscar_loyalty.offers.free_shipping.FreeShippingBenefit"
 PRIORITY = -1  # after the shop's offers (0 unless set), before points (-1000)
 
 
+def _noted(basket) -> dict:
+    """{offer id: offer} noted by :func:`note_applied`. Kept on the basket's cached lines,
+    which Oscar drops whenever it resets the offers, so the notes go with the lines'
+    consumption."""
+    return vars(basket.all_lines()).setdefault("_loyalty_applied_offers", {})
+
+
+def note_applied(offer, basket) -> None:
+    """Record that ``offer`` applied to the basket though its condition consumed no line (a
+    customer's tier, say): a free-shipping offer on such a condition is otherwise invisible
+    to :func:`another_shipping_offer_applied`, and the order would record shipping twice."""
+    _noted(basket)[offer.pk] = offer
+
+
 def another_shipping_offer_applied(basket, excluding: Collection[int] = ()) -> bool:
     """Whether a shipping offer other than those in ``excluding`` (offer ids) applied to the
-    basket so far: read from the offers that consumed its lines, which works while Oscar's
-    Applicator is still applying offers."""
+    basket so far: read from the offers that consumed its lines or were noted, which works
+    while Oscar's Applicator is still applying offers."""
+    consumers = (offer for line in basket.all_lines() for offer in line.discounts.consumers)
     return any(
         offer.pk not in excluding and isinstance(offer.benefit.proxy(), ShippingBenefit)
-        for line in basket.all_lines()
-        for offer in line.discounts.consumers
+        for offer in chain(consumers, _noted(basket).values())
     )
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_model
 from oscar.templatetags.currency_filters import currency
 
+from oscar_loyalty.offers import free_shipping
 from oscar_loyalty.tiers import perks
 
 Condition = get_model("offer", "Condition")
@@ -63,4 +64,6 @@ class CustomerInTierCondition(Condition):
         return False
 
     def consume_items(self, offer, basket, affected_lines) -> None:
-        """Being in a tier is not about items: the benefit consumes what it discounts."""
+        """Being in a tier is not about items: the benefit consumes what it discounts. The
+        offer is noted instead, so that other shipping offers see a tier's free shipping."""
+        free_shipping.note_applied(offer, basket)

@@ -333,3 +333,24 @@ def test_a_tiers_free_shipping_takes_the_shipping_and_points_pay_the_items(shopp
         (d.offer_name, d.amount) for d in OrderDiscount.objects.filter(category="Shipping")
     ] == [("VIP tier free shipping", Decimal("6.00"))]
     assert captured_points() == 1000
+
+
+def test_a_tiers_free_shipping_leaves_the_points_for_later(shopper, monkeypatch):
+    """Points held beyond the items do not pay shipping the tier already made free: the order
+    records one shipping discount and captures only the items' points."""
+    create_redemption_settings(pay_shipping=True)
+    offer_shipping(monkeypatch, shipping_method("standard", "5.00", "6.00"))
+    basket = basket_paying_with(shopper, 1500)  # points for the items and the shipping
+    vip = Tier.objects.create(
+        name="VIP", position=1, threshold=Decimal("0"), free_shipping=Tier.SHIPPING_ALWAYS
+    )
+    CustomerTier.objects.create(account=account_of(shopper), tier=vip, earned_tier=vip)
+    basket = with_offers(basket, shopper)  # then they join the tier
+    standard = methods_for(basket)["standard"]
+    order = create_order(basket=basket, user=shopper, shipping_method=standard)
+
+    assert order.total_incl_tax == Decimal("0.00")
+    assert [
+        (d.offer_name, d.amount) for d in OrderDiscount.objects.filter(category="Shipping")
+    ] == [("VIP tier free shipping", Decimal("6.00"))]
+    assert captured_points() == 1000

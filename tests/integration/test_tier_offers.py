@@ -125,6 +125,35 @@ def test_a_members_shipping_is_discounted_once_by_the_shops_offer_or_the_tier(
     assert order.shipping_incl_tax == Decimal("0.00")
 
 
+def test_the_shops_shipping_offer_for_every_customer_is_the_one_recorded(vip):
+    """The shop's offer on a customer condition consumes no items, yet the tier's free
+    shipping still sees it and stands aside."""
+    vip.free_shipping = Tier.SHIPPING_ALWAYS
+    vip.save()
+    ConditionalOffer.objects.create(
+        name="Free shipping for everyone",
+        offer_type=ConditionalOffer.SITE,
+        condition=Condition.objects.create(
+            proxy_class="oscar_loyalty.offers.customer_conditions.EveryoneCondition"
+        ),
+        benefit=Benefit.objects.create(type=Benefit.SHIPPING_PERCENTAGE, value=100),
+    )
+    member = member_of(vip)
+    basket = with_offers(open_basket(member, [("20.00", 1)]), member)
+
+    order = create_order(
+        basket=basket,
+        user=member,
+        shipping_method=FiveStandard().get_default_shipping_method(basket),
+    )
+
+    shipping = OrderDiscount.objects.filter(order=order, category=OrderDiscount.SHIPPING)
+    assert [(d.offer_name, d.amount) for d in shipping] == [
+        ("Free shipping for everyone", Decimal("5.00"))
+    ]
+    assert order.shipping_incl_tax == Decimal("0.00")
+
+
 def test_migration_moves_tier_shipping_offers_and_leaves_the_merchants(vip):
     vip.refresh_from_db()
     ours = vip.shipping_offer
