@@ -5,6 +5,8 @@ Staff-only access, and the extra permission to pin, are applied to the URLs by
 :class:`.apps.LoyaltyDashboardConfig`.
 """
 
+from functools import partial
+
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import Count
@@ -17,6 +19,7 @@ from django_tables2 import SingleTableMixin, SingleTableView
 
 from .. import tasks, tiers
 from ..models import CustomerTier, PointsAccount, Tier, TierChange, TierPin, TierSettings
+from ..receivers import _enqueue
 from .common import DashboardTableMixin, dashboard_url
 from .tier_forms import PinForm, TierForm, TierSettingsForm
 from .tier_tables import TierChangeTable, TierMemberTable, TierTable
@@ -25,12 +28,17 @@ PIN_PERMISSION = "oscar_loyalty.add_tierpin"
 TIER_LIST = reverse_lazy("oscar_loyalty_dashboard:loyalty-tier-list")
 
 
+# What can move a customer to another tier; a tier's name, look or perks cannot.
+MOVING_FIELDS = {"threshold", "position"}
+
+
 def reevaluate_after_commit() -> None:
     """Once a change to the ladder or how it qualifies is saved, move customers to the tiers
     they now reach (upgrades at once; downgrades with their notice and grace period), rather
     than at the nightly re-evaluation: a tier added below customers' counts would otherwise
-    tell them to spend nothing more to reach it."""
-    transaction.on_commit(tasks.reevaluate_tiers.delay)
+    tell them to spend nothing more to reach it. Enqueued as the package's other tasks, so a
+    missing or unreachable broker runs it here rather than failing the saved page."""
+    transaction.on_commit(partial(_enqueue, tasks.reevaluate_tiers))
 
 
 class TierListView(DashboardTableMixin, SingleTableView):
@@ -59,13 +67,15 @@ class TierFormMixin:
         return {**super().get_context_data(**kwargs), "page_name": name}
 
     def form_valid(self, form):
+        moves = self.object is None or bool(MOVING_FIELDS & set(form.changed_data))
         response = super().form_valid(form)
-        reevaluate_after_commit()
-        messages.success(
-            self.request,
-            gettext("Tier “%(name)s” saved. Customers are being moved to the tiers they now reach.")
-            % {"name": self.object},
-        )
+        message = gettext("Tier “%(name)s” saved.")
+        if moves:
+            reevaluate_after_commit()
+            message = gettext(
+                "Tier “%(name)s” saved. Customers are being moved to the tiers they now reach."
+            )
+        messages.success(self.request, message % {"name": self.object})
         return response
 
 

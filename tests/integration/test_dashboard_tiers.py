@@ -10,7 +10,7 @@ from django.utils import timezone
 from oscar.core.loading import get_model
 from oscar.test.factories import UserFactory
 
-from oscar_loyalty import ledger, tiers
+from oscar_loyalty import ledger, tasks, tiers
 from oscar_loyalty.models import (
     CustomerTier,
     Tier,
@@ -88,6 +88,56 @@ def test_a_new_tier_moves_the_customers_who_reach_it_at_once(
     page = client.get(reverse("oscar_loyalty:account")).content.decode()
     assert 'data-loyalty="current-tier"' in page and "Gold" in page
     assert [m.to for m in mailoutbox] == [["jane@example.com"]]  # the upgrade email
+
+
+def test_changing_a_tiers_look_or_perks_moves_nobody(
+    staff, family, member, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Only a new tier, a threshold or an order can move a customer: a member whose count fell
+    gets no downgrade notice because staff changed a tier's description."""
+    form = TIER_FORM | {"name": "Family", "position": "1", "threshold": "100.00"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post(
+            dashboard_url("loyalty-tier-update", family.pk), form | {"description": "Welcome"}
+        )
+
+    page = staff.get(response.url).content.decode()
+    assert "Tier “Family” saved." in page and "Customers are being moved" not in page
+    assert CustomerTier.objects.get(account=member).downgrade_due_at is None
+    assert mailoutbox == []
+
+
+@pytest.fixture
+def unreachable_broker():
+    """The project's Celery broker is down (nothing listens on its port)."""
+    app = tasks.reevaluate_tiers.app
+    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
+    app.conf.update(broker_url="redis://127.0.0.1:9/0", task_always_eager=False)
+    app._pool, app.amqp._producer_pool = None, None
+    yield
+    app.conf.update(saved)
+    app._pool, app.amqp._producer_pool = None, None
+
+
+def test_a_new_tier_moves_customers_even_when_the_broker_is_down(
+    staff, member, unreachable_broker, django_capture_on_commit_callbacks
+):
+    """As the package's other tasks: the move runs in the request instead of failing the saved
+    page."""
+    TierActivity.objects.create(
+        account=member,
+        order_number="100042",
+        spend=Decimal("420.00"),
+        points=420,
+        occurred_at=timezone.now(),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post(
+            dashboard_url("loyalty-tier-create"), TIER_FORM | {"threshold": "300"}
+        )
+
+    assert response.status_code == 302
+    assert CustomerTier.objects.get(account=member).tier.name == "Gold"
 
 
 @pytest.mark.parametrize(
