@@ -12,7 +12,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -28,11 +28,13 @@ Benefit = get_model("offer", "Benefit")
 Condition = get_model("offer", "Condition")
 ConditionalOffer = get_model("offer", "ConditionalOffer")
 Voucher = get_model("voucher", "Voucher")
+OrderLineDiscount = get_model("order", "OrderLineDiscount")
 CountCondition = get_class("offer.conditions", "CountCondition")
 
 FRIEND_CONDITION = "oscar_loyalty.offers.referrals.ReferredFriendCondition"
 OFFER_SLUG = "loyalty-referred-friend-first-order"
 VOUCHER_VALID_DAYS = 365
+CENT = Decimal("0.01")
 
 
 def _basket_referrals(basket) -> dict[str, Referral]:
@@ -132,12 +134,25 @@ def is_friend_offer(offer_id: int | None) -> bool:
 
 
 def friend_discount_on(order) -> Decimal:
-    """What the friend's own discount (offer or voucher: one offer) took off ``order``."""
+    """What the friend's own discount (offer or voucher: one offer) took off ``order``, tax
+    included as in its ``basket_total_incl_tax``: a tax-exclusive shop discounts before tax,
+    so each line's share gets that line's rate of tax back."""
     friend_offers = ConditionalOffer.objects.filter(condition__proxy_class=FRIEND_CONDITION)
-    found = order.discounts.filter(offer_id__in=friend_offers.values("pk")).aggregate(
-        total=Sum("amount")
-    )
-    return found["total"] or Decimal(0)
+    shares = OrderLineDiscount.objects.filter(
+        order_discount__order=order, order_discount__offer_id__in=friend_offers.values("pk")
+    ).select_related("line")
+    total = Decimal(0)
+    for share in shares:
+        line = share.line
+        if share.is_incl_tax or not line.line_price_before_discounts_excl_tax:
+            total += share.amount
+        else:
+            total += (
+                share.amount
+                * line.line_price_before_discounts_incl_tax
+                / line.line_price_before_discounts_excl_tax
+            )
+    return total.quantize(CENT)
 
 
 def sync_friend_offer(settings: ReferralSettings):

@@ -5,13 +5,13 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 from django.urls import reverse
-from oscar.core.loading import get_model
-from oscar.test.factories import UserFactory
+from oscar.core.loading import get_class, get_model
+from oscar.test.factories import UserFactory, create_order
 
 from oscar_loyalty import ledger
 from oscar_loyalty.models import Referral
 from oscar_loyalty.referrals import settlement
-from tests.factories import create_buyable_product
+from tests.factories import _add_lines, create_buyable_product
 from tests.referrals import (
     address,
     enable_referrals,
@@ -20,6 +20,9 @@ from tests.referrals import (
     refer_friend,
 )
 
+Applicator = get_class("offer.applicator", "Applicator")
+Basket = get_model("basket", "Basket")
+US = get_class("partner.strategy", "US")
 UserAddress = get_model("address", "UserAddress")
 Source = get_model("payment", "Source")
 SourceType = get_model("payment", "SourceType")
@@ -178,6 +181,27 @@ def test_the_friends_own_discount_does_not_count_against_the_minimum(on_commit):
     assert order.basket_total_incl_tax == Decimal("45.00")
     assert rules(referral) == []
     assert (referral.status, referral.order_value) == (Referral.ORDERED, Decimal("55.00"))
+
+
+def test_a_tax_exclusive_shop_counts_the_friends_discount_with_its_tax(on_commit):
+    """£55.00 + 10 % tax is £60.50 of items; the friend's £10 comes off before tax (£49.50 to
+    pay), so the items are still worth £60.50 against a £60.00 minimum, not £59.50."""
+    enable_referrals(min_first_order_value=Decimal("60.00"))
+    _ada, code = make_referrer()
+    friend, referral = refer_friend(code)
+    basket = Basket.objects.create(owner=friend)
+    _add_lines(basket, [("55.00", 1)])
+    basket = Basket.objects.get(pk=basket.pk)
+    basket.strategy = US()
+    Applicator().apply(basket, friend)
+    for line in basket.all_lines():  # the tax the checkout works out from the address
+        line.purchase_info.price.tax = Decimal("5.50")
+
+    order = on_commit(create_order, basket=basket, user=friend, shipping_address=address())
+
+    assert order.basket_total_incl_tax == Decimal("49.50")
+    assert rules(referral) == []
+    assert (referral.status, referral.order_value) == (Referral.ORDERED, Decimal("60.50"))
 
 
 def test_approved_referral_is_paid_and_rejected_one_is_not(on_commit):
