@@ -317,21 +317,27 @@ def test_basket_page_allowance_leaves_shipping_out_when_switched_off(
     assert SHIPPING not in basket.text and "£6.00" in basket.text
 
 
-def test_a_tiers_free_shipping_takes_the_shipping_and_points_pay_the_items(shopper, monkeypatch):
-    create_redemption_settings(pay_shipping=True)
-    offer_shipping(monkeypatch, shipping_method("standard", "5.00", "6.00"))
+def join_tier_with_free_shipping(user) -> None:
     vip = Tier.objects.create(
         name="VIP", position=1, threshold=Decimal("0"), free_shipping=Tier.SHIPPING_ALWAYS
     )
-    CustomerTier.objects.create(account=account_of(shopper), tier=vip, earned_tier=vip)
+    CustomerTier.objects.create(account=account_of(user), tier=vip, earned_tier=vip)
+
+
+def recorded_shipping() -> list[tuple[str, Decimal]]:
+    return [(d.offer_name, d.amount) for d in OrderDiscount.objects.filter(category="Shipping")]
+
+
+def test_a_tiers_free_shipping_takes_the_shipping_and_points_pay_the_items(shopper, monkeypatch):
+    create_redemption_settings(pay_shipping=True)
+    offer_shipping(monkeypatch, shipping_method("standard", "5.00", "6.00"))
+    join_tier_with_free_shipping(shopper)
     basket = basket_paying_with(shopper, 1000)
     standard = methods_for(basket)["standard"]
     order = create_order(basket=basket, user=shopper, shipping_method=standard)
 
     assert order.total_incl_tax == Decimal("0.00")
-    assert [
-        (d.offer_name, d.amount) for d in OrderDiscount.objects.filter(category="Shipping")
-    ] == [("VIP tier free shipping", Decimal("6.00"))]
+    assert recorded_shipping() == [("VIP tier free shipping", Decimal("6.00"))]
     assert captured_points() == 1000
 
 
@@ -341,16 +347,11 @@ def test_a_tiers_free_shipping_leaves_the_points_for_later(shopper, monkeypatch)
     create_redemption_settings(pay_shipping=True)
     offer_shipping(monkeypatch, shipping_method("standard", "5.00", "6.00"))
     basket = basket_paying_with(shopper, 1500)  # points for the items and the shipping
-    vip = Tier.objects.create(
-        name="VIP", position=1, threshold=Decimal("0"), free_shipping=Tier.SHIPPING_ALWAYS
-    )
-    CustomerTier.objects.create(account=account_of(shopper), tier=vip, earned_tier=vip)
+    join_tier_with_free_shipping(shopper)
     basket = with_offers(basket, shopper)  # then they join the tier
     standard = methods_for(basket)["standard"]
     order = create_order(basket=basket, user=shopper, shipping_method=standard)
 
     assert order.total_incl_tax == Decimal("0.00")
-    assert [
-        (d.offer_name, d.amount) for d in OrderDiscount.objects.filter(category="Shipping")
-    ] == [("VIP tier free shipping", Decimal("6.00"))]
+    assert recorded_shipping() == [("VIP tier free shipping", Decimal("6.00"))]
     assert captured_points() == 1000
