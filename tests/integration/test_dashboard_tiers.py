@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 from oscar.core.loading import get_model
 from oscar.test.factories import UserFactory
 
@@ -111,15 +112,18 @@ def test_changing_a_tiers_look_or_perks_moves_nobody(
 
 
 @pytest.fixture
-def unreachable_broker():
-    """The project's Celery broker is down (nothing listens on its port)."""
+def unreachable_broker(monkeypatch):
+    """The project has a Celery broker, but it is down: sending a task fails as kombu does.
+    (Patched rather than pointing the shared app at a dead port, which would leave its cached
+    producers and routes to later tests.)"""
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
     app = tasks.reevaluate_tiers.app
-    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
-    app.conf.update(broker_url="redis://127.0.0.1:9/0", task_always_eager=False)
-    app._pool, app.amqp._producer_pool = None, None
-    yield
-    app.conf.update(saved)
-    app._pool, app.amqp._producer_pool = None, None
+    monkeypatch.setitem(app.conf, "task_always_eager", False)
+    monkeypatch.setitem(app.conf, "broker_url", "redis://127.0.0.1:6379/0")
+    monkeypatch.setattr(tasks.reevaluate_tiers, "apply_async", refuse)
 
 
 def test_a_new_tier_moves_customers_even_when_the_broker_is_down(
