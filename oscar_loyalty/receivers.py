@@ -36,7 +36,7 @@ ConditionalOffer = get_model("offer", "ConditionalOffer")
 logger = logging.getLogger(__name__)
 
 
-def _enqueue(task, *args) -> EagerResult | None:
+def enqueue(task, *args) -> EagerResult | None:
     """Send the task to the project's Celery workers; if the project has no broker configured,
     or it cannot be reached, run the task here instead, so an order never loses its points and
     checkout never fails because of us.
@@ -56,20 +56,20 @@ def _enqueue(task, *args) -> EagerResult | None:
     return None
 
 
-def _after_commit(task, *args) -> None:
-    transaction.on_commit(partial(_enqueue, task, *args))
+def enqueue_after_commit(task, *args) -> None:
+    transaction.on_commit(partial(enqueue, task, *args))
 
 
 @receiver(order_placed, dispatch_uid="oscar_loyalty.order_placed")
 def award_points_on_order_placed(sender, order, **kwargs):
-    _after_commit(tasks.award_order_points, order.pk)
+    enqueue_after_commit(tasks.award_order_points, order.pk)
 
 
 @receiver(order_status_changed, dispatch_uid="oscar_loyalty.order_status_changed")
 def settle_points_on_status_change(sender, order, old_status, new_status, **kwargs):
     watched = [*conf.get("CONFIRM_STATUSES"), *conf.get("REVERSE_STATUSES")]
     if new_status in watched:
-        _after_commit(tasks.handle_order_status, order.pk, new_status)
+        enqueue_after_commit(tasks.handle_order_status, order.pk, new_status)
 
 
 def _is_refund(event) -> bool:
@@ -81,13 +81,13 @@ def reverse_points_on_refund(sender, instance, created, **kwargs):
     # Oscar adds the refunded line quantities after saving the event; the task runs after
     # commit and again for each quantity, and only ever tops reversals up to what is owed.
     if created and _is_refund(instance):
-        _after_commit(tasks.reverse_refunded_points, instance.pk)
+        enqueue_after_commit(tasks.reverse_refunded_points, instance.pk)
 
 
 @receiver(post_save, sender=PaymentEventQuantity, dispatch_uid="oscar_loyalty.refund_line")
 def reverse_points_on_refunded_line(sender, instance, created, **kwargs):
     if created and _is_refund(instance.event):
-        _after_commit(tasks.reverse_refunded_points, instance.event_id)
+        enqueue_after_commit(tasks.reverse_refunded_points, instance.event_id)
 
 
 @receiver(user_registered, dispatch_uid="oscar_loyalty.user_registered")
@@ -145,7 +145,9 @@ def _counts_for_tiers(entry) -> bool:
 def qualify_for_tier_on_confirmed_points(sender, instance, created, raw=False, **kwargs):
     if created and not raw and _counts_for_tiers(instance):
         email = not tiers.upgrades_are_quiet()  # read now: the task may run after the backfill
-        _after_commit(tasks.qualify_for_tier, instance.account_id, instance.order_number, email)
+        enqueue_after_commit(
+            tasks.qualify_for_tier, instance.account_id, instance.order_number, email
+        )
 
 
 @receiver(post_save, sender=Tier, dispatch_uid="oscar_loyalty.tier_saved")

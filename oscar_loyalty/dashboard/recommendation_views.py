@@ -12,7 +12,7 @@ from oscar.core.loading import get_model
 
 from .. import tasks
 from ..models import ProductNeighbour, RecommendationBuild
-from ..receivers import _enqueue
+from ..receivers import enqueue
 from ..recommendations import serving
 from .common import dashboard_url
 
@@ -119,7 +119,7 @@ class RecommendationsActionView(View):
             return redirect(dashboard_url("loyalty-recommendations"))
         task, done, queued = action
         try:
-            result = _enqueue(task)
+            result = enqueue(task)
             if result is not None and result.failed():
                 raise result.result
         except Exception as error:  # noqa: BLE001  (shown to staff, never a 500)

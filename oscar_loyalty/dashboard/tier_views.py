@@ -5,10 +5,7 @@ Staff-only access, and the extra permission to pin, are applied to the URLs by
 :class:`.apps.LoyaltyDashboardConfig`.
 """
 
-from functools import partial
-
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse_lazy
@@ -19,7 +16,7 @@ from django_tables2 import SingleTableMixin, SingleTableView
 
 from .. import tasks, tiers
 from ..models import CustomerTier, PointsAccount, Tier, TierChange, TierPin, TierSettings
-from ..receivers import _enqueue
+from ..receivers import enqueue_after_commit
 from .common import DashboardTableMixin, dashboard_url
 from .tier_forms import PinForm, TierForm, TierSettingsForm
 from .tier_tables import TierChangeTable, TierMemberTable, TierTable
@@ -38,7 +35,7 @@ def reevaluate_after_commit() -> None:
     than at the nightly re-evaluation: a tier added below customers' counts would otherwise
     tell them to spend nothing more to reach it. Enqueued as the package's other tasks, so a
     missing or unreachable broker runs it here rather than failing the saved page."""
-    transaction.on_commit(partial(_enqueue, tasks.reevaluate_tiers))
+    enqueue_after_commit(tasks.reevaluate_tiers)
 
 
 class TierListView(DashboardTableMixin, SingleTableView):

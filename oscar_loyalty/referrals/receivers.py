@@ -9,7 +9,7 @@ from oscar.core.loading import get_class, get_model
 
 from .. import caching, conf
 from ..models import Referral, ReferralSettings
-from ..receivers import _after_commit, _is_refund
+from ..receivers import _is_refund, enqueue_after_commit
 from . import capture, settlement, tasks
 from .codes import ReferralCodeError, normalise_code, referrer_for_code
 
@@ -38,19 +38,19 @@ def check_friend_discount(sender, instance, created, raw=False, **kwargs):
 
 @receiver(order_placed, dispatch_uid="oscar_loyalty.referrals.order_placed")
 def record_referred_order(sender, order, **kwargs):
-    _after_commit(tasks.record_referred_order, order.pk)
+    enqueue_after_commit(tasks.record_referred_order, order.pk)
 
 
 @receiver(order_status_changed, dispatch_uid="oscar_loyalty.referrals.status_changed")
 def settle_referral_on_status(sender, order, old_status, new_status, **kwargs):
     if new_status in [*conf.get("CONFIRM_STATUSES"), *conf.get("REVERSE_STATUSES")]:
-        _after_commit(tasks.settle_referral_on_status, order.pk, new_status)
+        enqueue_after_commit(tasks.settle_referral_on_status, order.pk, new_status)
 
 
 @receiver(post_save, sender=PaymentEvent, dispatch_uid="oscar_loyalty.referrals.refund")
 def settle_referral_on_refund(sender, instance, created, **kwargs):
     if created and _is_refund(instance):
-        _after_commit(tasks.settle_referral_on_refund, instance.pk)
+        enqueue_after_commit(tasks.settle_referral_on_refund, instance.pk)
 
 
 @receiver(user_registered, dispatch_uid="oscar_loyalty.referrals.user_registered")

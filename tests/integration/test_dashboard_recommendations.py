@@ -75,7 +75,7 @@ def test_page_says_a_build_is_under_way_only_until_it_is_done_or_failed(staff, s
 def test_an_action_sent_to_a_worker_says_it_is_queued(staff, monkeypatch, action, message):
     from oscar_loyalty.dashboard import recommendation_views
 
-    monkeypatch.setattr(recommendation_views, "_enqueue", lambda task: None)  # a worker's job
+    monkeypatch.setattr(recommendation_views, "enqueue", lambda task: None)  # a worker's job
     url = dashboard_url("loyalty-recommendations-action")
     page = staff.post(url, {"action": action}, follow=True).content.decode()
     assert message in page
@@ -86,7 +86,7 @@ def test_a_report_that_failed_here_says_so_even_when_celery_keeps_the_error(staf
     from oscar_loyalty.dashboard import recommendation_views
 
     # A project whose eager tasks do not raise: the failure is in the result only.
-    monkeypatch.setattr(recommendation_views, "_enqueue", lambda task: task.apply(throw=False))
+    monkeypatch.setattr(recommendation_views, "enqueue", lambda task: task.apply(throw=False))
     url = dashboard_url("loyalty-recommendations-action")
     page = staff.post(url, {"action": "report"}, follow=True).content.decode()
     assert "It failed: the shop has no orders from customers yet" in page
